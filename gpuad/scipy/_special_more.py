@@ -60,12 +60,15 @@ def comb(N: Any, k: Any, *, repetition: bool = False) -> Any:
 _EXPREL = [1 / math.factorial(k + 1) for k in range(12)]
 
 
-def _boxcox(logx: Any, lmbda: Any) -> Any:
-    """``expm1(lmbda logx) / lmbda``; where ``|lmbda logx| < 0.1`` (lmbda = 0 included) as
-    ``logx * exprel(lmbda logx)`` by its power series, so that the derivative in lmbda, which
-    the quotient would give as a difference of nearly equal numbers, keeps its digits (and is
-    ``logx^2 / 2`` at lmbda = 0); where ``lmbda logx > 700`` as ``exp(lmbda logx -
-    log|lmbda|)``, finite where the quotient is."""
+def _boxcox(logx: Any, lmbda: Any, base: Any) -> Any:
+    """``expm1(lmbda logx) / lmbda`` with ``logx = log(base)``; where ``|lmbda logx| < 0.1``
+    (lmbda = 0 included) as ``logx * exprel(lmbda logx)`` by its power series, so that the
+    derivative in lmbda, which the quotient would give as a difference of nearly equal numbers,
+    keeps its digits (and is ``logx^2 / 2`` at lmbda = 0); where ``lmbda logx > 700`` as
+    ``exp(lmbda logx - log|lmbda|)``, finite where the quotient is; where ``lmbda logx < -1``
+    as ``(base**lmbda - 1) / lmbda`` (no cancellation there), whose derivative in ``base``,
+    ``base**(lmbda - 1)``, does not underflow where ``base**lmbda`` does (the chain through
+    ``log`` would give ``base**lmbda / base``: 0 in float32 at ``base = 1e-25, lmbda = 2``)."""
     ld, td = _raw(logx), _raw(lmbda) * _raw(logx)
     small = abs(td) < 0.1
     lam_s, log_s = gnp.where(small, lmbda, 0.0), gnp.where(small, logx, 0.0)
@@ -77,8 +80,11 @@ def _boxcox(logx: Any, lmbda: Any) -> Any:
     lam_b, log_b = gnp.where(small, 1.0, lmbda), gnp.where(small | huge, 0.0, logx)
     lam_h, log_h = gnp.where(huge, lmbda, 1.0), gnp.where(huge, logx, 0.0)
     far = gnp.sign(lam_h) * gnp.exp(lam_h * log_h - gnp.log(abs(lam_h))) - 1 / lam_h
-    out = gnp.where(small, log_s * series,
-                    gnp.where(huge, far, gnp.expm1(lam_b * log_b) / lam_b))
+    low = td < -1
+    lam_p, base_p = gnp.where(low, lmbda, 1.0), gnp.where(low, base, 1.0)
+    mid = gnp.where(low, (gnp.power(base_p, lam_p) - 1) / lam_p,
+                    gnp.expm1(lam_b * gnp.where(low, 0.0, log_b)) / lam_b)
+    out = gnp.where(small, log_s * series, gnp.where(huge, far, mid))
     return gnp.where((_raw(lmbda) == 0) & gnp.isinf(ld), logx, out)  # log(0), log(inf)
 
 
@@ -100,13 +106,13 @@ def boxcox(x: Any, lmbda: Any) -> Any:
     """The Box-Cox transform ``(x**lmbda - 1) / lmbda``, ``log x`` at ``lmbda = 0``.
     Example: ``sps.boxcox(x, 0.5)``"""
     x, lmbda = _weakly(x, lmbda)
-    return _boxcox(gnp.log(x), lmbda)
+    return _boxcox(gnp.log(x), lmbda, x)
 
 
 def boxcox1p(x: Any, lmbda: Any) -> Any:
     """``boxcox(1 + x, lmbda)``, accurate for small ``x``. Example: ``sps.boxcox1p(x, 0.5)``"""
     x, lmbda = _weakly(x, lmbda)
-    return _boxcox(gnp.log1p(x), lmbda)
+    return _boxcox(gnp.log1p(x), lmbda, 1 + x)
 
 
 def bernoulli(n: int) -> Any:

@@ -49,6 +49,8 @@ def ppf(q: Any, p: Any) -> Any:
     qd, pd = raw(q), raw(p)
     bad = gnp.isnan(qd) | gnp.isnan(pd) | (pd < 0) | (pd > 1) | (qd < 0) | (qd > 1)
     val = gnp.where(bad, gnp.nan, gnp.where(qd <= 1 - pd, 0.0, 1.0))
+    weak = [v if isinstance(v, int | float) else raw(v) for v in (q, p)]  # Python numbers: weak
+    val = val.astype(gnp.result_type(*weak, gnp.float16))  # float32 q and p: float32, as JAX
     return constant_args(val, q, p, why=_Q)
 
 

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import log_prob, quantile_ends, raw, scipy_params, standardize
+from ._common import log_prob, log_scale, quantile_ends, raw, scipy_params, standardize
 
 
 @scipy_params()
@@ -21,7 +21,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     far = abs(raw(z)) > 1
     zn, zf = gnp.where(far, 0.0, z), abs(gnp.where(far, z, 1.0))
     log_1pz2 = gnp.where(far, 2 * gnp.log(zf) + gnp.log1p(1 / (zf * zf)), gnp.log1p(zn * zn))
-    return -(gnp.log(math.pi * gnp.asarray(scale)) + log_1pz2)
+    return -((math.log(math.pi) + log_scale(scale)) + log_1pz2)
 
 
 @scipy_params()

@@ -9,7 +9,7 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...jax_nn import log1mexp
-from ._common import raw, scipy_params
+from ._common import log_scale, raw, scipy_params
 
 
 def _below(x: Any, loc: Any) -> Any:
@@ -20,7 +20,7 @@ def _below(x: Any, loc: Any) -> Any:
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-(x - loc)/scale - log scale`` for ``x >= loc``, else -inf. Example:
     ``expon.logpdf(2.0)``"""
-    val = -((x - loc) / scale + gnp.log(scale))
+    val = -((x - loc) / scale + log_scale(scale))
     return gnp.where(_below(x, loc), -gnp.inf, val)
 
 

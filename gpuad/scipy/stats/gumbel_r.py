@@ -10,7 +10,7 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...jax_nn import log1mexp
-from ._common import quantile_ends, raw, scipy_params, standardize
+from ._common import log_scale, quantile_ends, raw, scipy_params, standardize
 
 
 def _scaled(value: Any, scale: Any) -> Any:
@@ -22,7 +22,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-z - exp(-z) - log scale`` with ``z = (x - loc)/scale``. Example:
     ``gumbel_r.logpdf(0.5)``"""
     z = standardize(x, loc, scale)
-    return _scaled(-gnp.log(scale) - (z + gnp.exp(-z)), scale)
+    return _scaled(-log_scale(scale) - (z + gnp.exp(-z)), scale)
 
 
 @scipy_params()

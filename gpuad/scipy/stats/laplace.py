@@ -6,16 +6,17 @@ Example: ``laplace.logpdf(x, loc=m, scale=b).sum()``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import raw, scipy_params
+from ._common import log_scale, raw, scipy_params
 
 
 @scipy_params()
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-|x - loc|/scale - log(2 scale)``. Example: ``laplace.logpdf(0.5)``"""
-    return -(gnp.abs(x - loc) / scale + gnp.log(2 * gnp.asarray(scale)))
+    return -(gnp.abs(x - loc) / scale + (math.log(2) + log_scale(scale)))
 
 
 @scipy_params()

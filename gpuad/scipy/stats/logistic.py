@@ -10,7 +10,7 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...rules import sigmoid
-from ._common import scipy_params, standardize
+from ._common import log_scale, scipy_params, standardize
 
 
 @scipy_params()
@@ -18,7 +18,7 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-2 log(2 cosh(z/2)) - log scale`` with ``z = (x - loc)/scale``. Example:
     ``logistic.logpdf(0.5)``"""
     h = standardize(x, loc, scale) / 2
-    return -2 * gnp.logaddexp(h, -h) - gnp.log(scale)
+    return -2 * gnp.logaddexp(h, -h) - log_scale(scale)
 
 
 @scipy_params()

@@ -12,7 +12,7 @@ from typing import Any
 from ... import numpy as gnp
 from .._special_rules import HALF_LOG_2PI, log_ndtr, ndtr
 from ..special import logsumexp
-from ._common import raw, scipy_params, standardize
+from ._common import log_scale, raw, scipy_params, standardize
 
 
 def _log_diff(u: Any, v: Any) -> Any:
@@ -43,7 +43,7 @@ def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """The normal log density less the log mass of ``[a, b]``; -inf outside. Example:
     ``truncnorm.logpdf(0.5, -1.0, 2.0)``"""
     z = standardize(x, loc, scale)
-    val = (-0.5 * (z * z) - HALF_LOG_2PI - gnp.log(scale)) - _log_gauss_mass(a, b)
+    val = (-0.5 * (z * z) - HALF_LOG_2PI - log_scale(scale)) - _log_gauss_mass(a, b)
     zd = raw(z)
     val = gnp.where((zd < raw(a)) | (zd > raw(b)), -gnp.inf, val)
     return _nan_if_empty(val, a, b)

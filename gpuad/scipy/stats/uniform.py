@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import raw, scipy_params
+from ._common import log_scale, raw, scipy_params
 
 
 @scipy_params()
@@ -17,7 +17,9 @@ def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     """``-log scale`` on the support, -inf outside. Example: ``uniform.logpdf(0.5)``"""
     xd, ld = raw(x), raw(loc)
     out = (xd > ld + raw(scale)) | (xd < ld)
-    return gnp.where(out, -gnp.inf, -gnp.log(scale))
+    weak = [v if isinstance(v, int | float) else raw(v) for v in (x, loc, scale)]
+    dt = gnp.result_type(*weak, gnp.float16)  # float32 x with the default scale: float32
+    return gnp.where(out, -gnp.inf, -log_scale(scale)).astype(dt)
 
 
 @scipy_params()
