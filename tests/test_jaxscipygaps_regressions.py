@@ -55,3 +55,30 @@ def test_boxcox_float32_derivative_in_x_does_not_underflow(backend, name):
     np.testing.assert_allclose(_h(g), base.astype(np.float64), rtol=1e-5)
     v = f(ad.tensor(x), ad.tensor(lam))
     np.testing.assert_allclose(_h(v), -0.5, rtol=1e-6)
+
+
+def test_exprel_and_inverse_boxcox_exist_with_exact_slopes(backend):
+    # scipy.special's exprel, inv_boxcox and inv_boxcox1p were absent (AttributeError)
+    from gpuad.testing import check_grads
+
+    x = np.array([-3.0, -0.05, 0.0, 0.09, 0.5, 2.0])
+    want = np.where(x == 0, 1.0, np.expm1(x) / np.where(x == 0, 1.0, x))
+    np.testing.assert_allclose(_h(gs.exprel(x)), want, rtol=1e-14)
+    # the slope at 0 is 1/2 (the quotient's would be 0/0), at an overflowed value inf
+    assert float(ad.grad(gs.exprel)(0.0)) == 0.5
+    with np.errstate(over="ignore"):
+        assert np.isposinf(float(ad.grad(gs.exprel)(800.0)))
+    check_grads(gs.exprel, (np.array([0.0, 0.05, 0.3, 2.0]),), order=2)
+    y, lam = np.array([0.3, 1.0, 2.0]), np.array([0.0, 0.02, 0.7])
+    ref = np.where(lam == 0, np.exp(y), (1 + lam * y) ** (1 / np.where(lam == 0, 1.0, lam)))
+    np.testing.assert_allclose(_h(gs.inv_boxcox(y, lam)), ref, rtol=1e-14)
+    np.testing.assert_allclose(_h(gs.inv_boxcox1p(y, lam)), ref - 1, rtol=1e-13)
+    # d/dlmbda exp(log1p(l y) / l) at l = 0 is -exp(y) y^2 / 2 (the quotient has no digits)
+    np.testing.assert_allclose(float(ad.grad(gs.inv_boxcox, 1)(2.0, 0.0)), -np.exp(2.0) * 2.0,
+                               rtol=1e-14)
+    check_grads(gs.inv_boxcox, (y, lam), order=2)
+    check_grads(gs.inv_boxcox1p, (np.array([0.3, 1e-3, 2.0]), np.array([0.0, 0.02, -0.2])),
+                order=2)
+    # the inverse undoes boxcox
+    xs = np.array([0.5, 1.5, 4.0])
+    np.testing.assert_allclose(_h(gs.inv_boxcox(gs.boxcox(xs, 0.5), 0.5)), xs, rtol=1e-14)

@@ -1,7 +1,8 @@
 """The functions of ``jax.scipy.special`` that SciPy-named gpuad lacked: loggamma, factorial,
 comb, boxcox, boxcox1p, bernoulli, bessel_jn (compositions of existing primitives), and dawsn,
 sici, fresnel, owens_t, hyp2f1 (one primitive each, SciPy's forward, derivatives from other
-primitives). Values and semantics are JAX's."""
+primitives). Values and semantics are JAX's. Also SciPy's exprel, inv_boxcox, inv_boxcox1p
+(compositions, SciPy's values)."""
 
 from __future__ import annotations
 
@@ -113,6 +114,56 @@ def boxcox1p(x: Any, lmbda: Any) -> Any:
     """``boxcox(1 + x, lmbda)``, accurate for small ``x``. Example: ``sps.boxcox1p(x, 0.5)``"""
     x, lmbda = _weakly(x, lmbda)
     return _boxcox(gnp.log1p(x), lmbda, 1 + x)
+
+
+# log1p(t) / t = sum_k (-t)^k / (k + 1) for |t| < 0.1 (sixteen terms reach round-off)
+_LOG1PREL = [(-1) ** k / (k + 1) for k in range(16)]
+
+
+def _series(t: Any, coeffs: list[float]) -> Any:
+    out = coeffs[-1]
+    for c in reversed(coeffs[:-1]):
+        out = out * t + c
+    return out
+
+
+def exprel(x: Any) -> Any:
+    """``expm1(x) / x``, 1 at ``x = 0`` (``scipy.special.exprel``; inf beyond ``x = 709.78``
+    where ``expm1`` overflows, as SciPy's). A power series where ``|x| < 0.1`` keeps every
+    derivative exact through 0 (``exprel'(0) = 1/2``). Example: ``sps.exprel(x)``"""
+    xd = data(x)
+    small = abs(xd) < 0.1
+    big = xd > 709.79  # exp overflows: inf, with an infinite slope (inf / inf would be nan)
+    xs, xb = gnp.where(small, x, 0.0), gnp.where(small | big, 1.0, x)
+    return gnp.where(small, _series(xs, _EXPREL),
+                     gnp.where(big, gnp.exp(gnp.where(big, x, 0.0)), gnp.expm1(xb) / xb))
+
+
+def _inv_boxcox_inner(y: Any, lmbda: Any) -> Any:
+    """``log1p(lmbda y) / lmbda`` (``y`` at ``lmbda = 0``); where ``|lmbda y| < 0.1`` as
+    ``y * log1prel(lmbda y)`` by its series, so that the derivative in ``lmbda`` keeps its
+    digits (and is ``-y^2 / 2`` at ``lmbda = 0``, where the quotient has none)."""
+    t = data(lmbda) * data(y)
+    small = abs(t) < 0.1
+    ys, ls = gnp.where(small, y, 0.0), gnp.where(small, lmbda, 0.0)
+    yb, lb = gnp.where(small, 0.0, y), gnp.where(small, 1.0, lmbda)
+    return gnp.where(small, ys * _series(ls * ys, _LOG1PREL), gnp.log1p(lb * yb) / lb)
+
+
+def inv_boxcox(y: Any, lmbda: Any) -> Any:
+    """The inverse of ``boxcox``: ``(1 + lmbda y) ** (1 / lmbda)``, ``exp(y)`` at
+    ``lmbda = 0`` (``scipy.special.inv_boxcox``; nan where ``1 + lmbda y < 0``).
+    Example: ``sps.inv_boxcox(sps.boxcox(x, 0.5), 0.5)``"""
+    y, lmbda = _weakly(y, lmbda)
+    return gnp.exp(_inv_boxcox_inner(y, lmbda))
+
+
+def inv_boxcox1p(y: Any, lmbda: Any) -> Any:
+    """The inverse of ``boxcox1p``: ``(1 + lmbda y) ** (1 / lmbda) - 1``, ``expm1(y)`` at
+    ``lmbda = 0`` (``scipy.special.inv_boxcox1p``), accurate for small results.
+    Example: ``sps.inv_boxcox1p(sps.boxcox1p(x, 0.5), 0.5)``"""
+    y, lmbda = _weakly(y, lmbda)
+    return gnp.expm1(_inv_boxcox_inner(y, lmbda))
 
 
 def bernoulli(n: int) -> Any:

@@ -9,7 +9,7 @@
   k0e, k1e, kve.
 - Exponential integrals and more: exp1, expi, expn, zeta (in q), poch, spence, hyp1f1 (in x),
   hyp2f1 (in x), dawsn, sici, fresnel, owens_t, loggamma, factorial, comb, boxcox, boxcox1p,
-  bernoulli (numbers), bessel_jn (as JAX's).
+  inv_boxcox, inv_boxcox1p, exprel, bernoulli (numbers), bessel_jn (as JAX's).
 - Complex-valued (as JAX's): wofz (the Faddeeva function, holomorphic), sph_harm_y (spherical
   harmonics, differentiable in the angles).
 - Logistic and log-sum-exp: expit, logit, log_expit, softplus, logsumexp, softmax,
@@ -58,9 +58,12 @@ from ._special_more import (  # noqa: E402
     boxcox1p,
     comb,
     dawsn,
+    exprel,
     factorial,
     fresnel,
     hyp2f1,
+    inv_boxcox,
+    inv_boxcox1p,
     loggamma,
     owens_t,
     sici,
@@ -424,7 +427,8 @@ def softmax(x: Any, axis: Any = None) -> Any:
 
 
 __all__ = [
-    "bernoulli", "bessel_jn", "boxcox", "boxcox1p", "comb", "dawsn", "factorial", "fresnel",
+    "bernoulli", "bessel_jn", "boxcox", "boxcox1p", "inv_boxcox", "inv_boxcox1p", "exprel",
+    "comb", "dawsn", "factorial", "fresnel",
     "hyp2f1", "loggamma", "owens_t", "sici", "sph_harm_y", "wofz",
     "beta", "betainc", "betaincc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv",
     "erfcx", "erfinv", "exp1", "expi", "expit", "expn", "gamma", "gammainc", "gammaincc",
