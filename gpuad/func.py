@@ -45,6 +45,7 @@ __all__ = [
     "functional_call",
     "stack_module_state",
     "linearize",
+    "functionalize",
 ]
 
 
@@ -207,6 +208,28 @@ def vmap(
         return _tensors(
             _vmap(f, in_dims, out_dims, randomness=randomness, chunk_size=chunk_size)(*args)
         )
+
+    return _named(wrapper, func)
+
+
+def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
+    """``func`` itself, as torch.func's ``functionalize`` gives it: the same outputs and the
+    same writes into its arguments. torch needs the rewrite to hand mutation-free programs to
+    its compilers and batching rules; gpuad's transforms take in-place writes and views as
+    they are (or raise where they cannot), so there is nothing to remove. ``remove`` is
+    checked as torch checks it.
+
+    Example: ``grad(functionalize(f))(x)`` is ``grad(f)(x)``
+    """
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(
+            f"functionalize(f, remove='mutations'): received invalid argument for "
+            f"remove={remove!r}. Valid options are: 'mutations' (mutations are removed) and "
+            f"'mutations_and_views' (mutations and views are removed)"
+        )
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
 
     return _named(wrapper, func)
 
