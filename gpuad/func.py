@@ -333,7 +333,8 @@ def _tied(slots: dict, given: dict, get: Callable) -> dict:
 
 def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(params, buffers)``: each parameter and buffer of models of one class stacked along a
-    new first axis, parameters as leaf Tensors that require grad, as torch.func's. With
+    new first axis, parameters as leaf Tensors that require grad where the models' do (all
+    or none of them), as torch.func's. With
     ``functional_call`` and ``vmap`` over dim 0 this runs an ensemble.
 
     Example: ``params, buffers = stack_module_state([Net() for _ in range(5)])``
@@ -356,8 +357,14 @@ def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str,
                 )
         out = {}
         for k in named[0]:
+            flags = {bool(d[k].requires_grad) for d in named} if grad else {False}
+            if len(flags) > 1:  # as torch: a parameter frozen in some models only is an error
+                raise RuntimeError(
+                    f"stack_module_state: Expected {k} from each model to have the same "
+                    f".requires_grad"
+                )
             s = _gnp.stack([d[k].detach() for d in named])
-            out[k] = Tensor(s._data if isinstance(s, Tensor) else s, requires_grad=grad)
+            out[k] = Tensor(s._data if isinstance(s, Tensor) else s, requires_grad=flags.pop())
         return out
 
     params = stacked([dict(m.named_parameters()) for m in models], True)

@@ -88,3 +88,41 @@ def test_autograd_functional_inside_transforms(backend):
         )
     g = gfunc.grad(lambda x: AF.vjp(lambda x: x.sin().sum(), x, create_graph=True)[1])
     np.testing.assert_allclose(float(g(ad.tensor(0.3))), -np.sin(0.3))
+
+
+def test_diagonal_inside_vmap_is_a_view(backend):
+    """Tensor.diagonal() inside vmap was a copy, so x.diagonal().add_(v) on a batched tensor
+    changed nothing, silently (eager it is a view, as torch's); now the write reaches x,
+    is differentiable, and a write into a vmapped argument through it raises."""
+    xs = np.arange(12.0).reshape(3, 2, 2)
+
+    def f(x):
+        y = x * 1.0
+        y.diagonal().add_(x[:, 0])
+        return y
+
+    out = gfunc.vmap(f)(ad.tensor(xs))
+    expected = xs.copy()
+    for i in range(3):
+        expected[i] += np.diag(xs[i, :, 0])
+    np.testing.assert_allclose(np.asarray(out.numpy()), expected)
+    g = gfunc.vmap(gfunc.grad(lambda x: (f(x) ** 2).sum()))(ad.tensor(xs))
+    eager = [gfunc.grad(lambda x: (f(x) ** 2).sum())(ad.tensor(xs[i])) for i in range(3)]
+    np.testing.assert_allclose(np.asarray(g.numpy()), np.stack([e.numpy() for e in eager]))
+    with pytest.raises(TypeError, match="in-place write into an argument"):
+        gfunc.vmap(lambda x: x.diagonal().add_(1.0))(ad.tensor(xs))
+
+
+def test_stack_module_state_requires_grad(backend):
+    """stack_module_state made every stacked parameter require grad, also one the models had
+    frozen; as torch's, it keeps the models' requires_grad and refuses models that differ."""
+    import gpuad.nn as gnn
+
+    models = [gnn.Linear(2, 2) for _ in range(3)]
+    for m in models:
+        m.bias.requires_grad_(False)
+    params, _ = gfunc.stack_module_state(models)
+    assert params["weight"].requires_grad and not params["bias"].requires_grad
+    models[0].weight.requires_grad_(False)
+    with pytest.raises(RuntimeError, match="same .requires_grad"):
+        gfunc.stack_module_state(models)
