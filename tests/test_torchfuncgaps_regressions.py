@@ -126,3 +126,27 @@ def test_stack_module_state_requires_grad(backend):
     models[0].weight.requires_grad_(False)
     with pytest.raises(RuntimeError, match="same .requires_grad"):
         gfunc.stack_module_state(models)
+
+
+def test_vmap_over_autograd_grad_cotangents(backend):
+    """torch's batched-gradient idiom vmap(lambda v: autograd.grad(y, x, v))(vs) on a graph
+    recorded outside vmap summed the cotangents over the batch and gave every example that
+    sum (silently); each example now gets its own vector-Jacobian product, and the cases
+    gpuad does not map (two levels, create_graph) raise."""
+    rng = np.random.default_rng(0)
+    xv, w, vs = (
+        rng.standard_normal((2, 3)),
+        rng.standard_normal((3, 3)),
+        rng.standard_normal((4, 2, 3)),
+    )
+    x = ad.tensor(xv, requires_grad=True)
+    y = (x @ ad.tensor(w)).sin()
+    out = gfunc.vmap(lambda v: ad.autograd.grad(y, x, v, retain_graph=True)[0])(ad.tensor(vs))
+    expected = (vs * np.cos(xv @ w)) @ w.T
+    np.testing.assert_allclose(np.asarray(out.numpy()), expected, rtol=1e-12)
+    with pytest.raises(ad.GradError, match="is_grads_batched"):
+        gfunc.vmap(gfunc.vmap(lambda v: ad.autograd.grad(y, x, v, retain_graph=True)[0]))(
+            ad.tensor(vs[None])
+        )
+    with pytest.raises(ad.GradError, match="is_grads_batched"):
+        gfunc.vmap(lambda v: ad.autograd.grad(y, x, v, create_graph=True)[0])(ad.tensor(vs))
