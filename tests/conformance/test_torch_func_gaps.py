@@ -59,21 +59,45 @@ def _t_tensor(a, requires_grad=False):
 def _g_tensor(a, requires_grad=False):
     if isinstance(a, ad.Tensor):
         return a
-    return ad.tensor(ad.get_backend().xp.asarray(np.array(a, copy=True)),
-                     requires_grad=requires_grad)
+    return ad.tensor(
+        ad.get_backend().xp.asarray(np.array(a, copy=True)), requires_grad=requires_grad
+    )
 
 
-TL = _Lib(name="torch", func=tfunc, AF=TAF, autograd=torch.autograd, no_grad=torch.no_grad,
-          inference_mode=torch.inference_mode, tensor=_t_tensor, Tensor=torch.Tensor,
-          nn=torch.nn, F=torch.nn.functional, Function=torch.autograd.Function,
-          zeros=lambda *s: torch.zeros(*s, dtype=torch.float64),
-          ones=lambda *s: torch.ones(*s, dtype=torch.float64),
-          copysign=torch.copysign, stack=torch.stack)
-GL = _Lib(name="gpuad", func=gfunc, AF=GAF, autograd=ad.autograd, no_grad=ad.no_grad,
-          inference_mode=ad.inference_mode, tensor=_g_tensor, Tensor=ad.Tensor, nn=gnn,
-          F=gF, Function=ad.autograd.Function, zeros=lambda *s: gnp.zeros(s),
-          ones=lambda *s: ad.tensor(ad.get_backend().xp.ones(s)), copysign=gnp.copysign,
-          stack=lambda ts, dim=0: gnp.stack(ts, axis=dim))
+TL = _Lib(
+    name="torch",
+    func=tfunc,
+    AF=TAF,
+    autograd=torch.autograd,
+    no_grad=torch.no_grad,
+    inference_mode=torch.inference_mode,
+    tensor=_t_tensor,
+    Tensor=torch.Tensor,
+    nn=torch.nn,
+    F=torch.nn.functional,
+    Function=torch.autograd.Function,
+    zeros=lambda *s: torch.zeros(*s, dtype=torch.float64),
+    ones=lambda *s: torch.ones(*s, dtype=torch.float64),
+    copysign=torch.copysign,
+    stack=torch.stack,
+)
+GL = _Lib(
+    name="gpuad",
+    func=gfunc,
+    AF=GAF,
+    autograd=ad.autograd,
+    no_grad=ad.no_grad,
+    inference_mode=ad.inference_mode,
+    tensor=_g_tensor,
+    Tensor=ad.Tensor,
+    nn=gnn,
+    F=gF,
+    Function=ad.autograd.Function,
+    zeros=lambda *s: gnp.zeros(s),
+    ones=lambda *s: ad.tensor(ad.get_backend().xp.ones(s)),
+    copysign=gnp.copysign,
+    stack=lambda ts, dim=0: gnp.stack(ts, axis=dim),
+)
 
 
 class RG:
@@ -108,9 +132,11 @@ def _same(g, t, tol=1e-10, path="result", rg=True):
         assert isinstance(g, ad.Tensor), f"{path}: {type(g).__name__} where torch has a Tensor"
         if rg:
             assert g.requires_grad == t.requires_grad, (
-                f"{path}: requires_grad {g.requires_grad}, torch's {t.requires_grad}")
+                f"{path}: requires_grad {g.requires_grad}, torch's {t.requires_grad}"
+            )
         assert np.dtype(g.dtype).name == str(t.dtype).replace("torch.", ""), (
-            f"{path}: dtype {g.dtype} where torch's is {t.dtype}")
+            f"{path}: dtype {g.dtype} where torch's is {t.dtype}"
+        )
         assert tuple(g.shape) == tuple(t.shape), f"{path}: shape {g.shape} != {tuple(t.shape)}"
         np.testing.assert_allclose(_host(g), _host(t), rtol=tol, atol=tol, err_msg=path)
         return
@@ -118,8 +144,14 @@ def _same(g, t, tol=1e-10, path="result", rg=True):
 
 
 def _inputs(L, args):
-    return [L.tensor(a.a, requires_grad=True) if isinstance(a, RG) else
-            L.tensor(a) if isinstance(a, np.ndarray | np.generic) else a for a in args]
+    return [
+        L.tensor(a.a, requires_grad=True)
+        if isinstance(a, RG)
+        else L.tensor(a)
+        if isinstance(a, np.ndarray | np.generic)
+        else a
+        for a in args
+    ]
 
 
 def _both(prog, *args, tol=1e-10, rg=True):
@@ -135,8 +167,10 @@ def _both_raise(prog, *args, match=None):
     """``prog`` raises in torch and in gpuad (gpuad's message matching ``match``)."""
     with pytest.raises(Exception):  # noqa: B017  (torch: RuntimeError, ValueError, ...)
         prog(TL, *_inputs(TL, args))
-    with pytest.raises((RuntimeError, ValueError, TypeError, IndexError, ad.GradError,
-                        NotImplementedError), match=match):
+    with pytest.raises(
+        (RuntimeError, ValueError, TypeError, IndexError, ad.GradError, NotImplementedError),
+        match=match,
+    ):
         prog(GL, *_inputs(GL, args))
 
 
@@ -154,6 +188,7 @@ torch.set_default_dtype(torch.float64)
 
 # ---- TestSliceArgnums, argnums (TestGradTransform) ---------------------------------------------
 
+
 def _five(a, b, c, d, e):
     return a * 1 + b * 2 + c * 3 + d * 4 + e * 5
 
@@ -162,9 +197,13 @@ def _five(a, b, c, d, e):
 def test_argnums_selection(backend, rng, argnums):
     # torch's _slice_argnums, seen through grad: which arguments, in which order
     _both(lambda L, *xs: L.func.grad(_five, argnums=argnums)(*xs), *_r(rng, 5))
-    _both(lambda L, x, y: L.func.jacrev(lambda p, q: p.sin() * q[0], argnums=argnums
-                                        if argnums in (0, -1, (1, 0)) else 0)(x, (y, y)),
-          _r(rng, 3), _r(rng, 3))
+    _both(
+        lambda L, x, y: L.func.jacrev(
+            lambda p, q: p.sin() * q[0], argnums=argnums if argnums in (0, -1, (1, 0)) else 0
+        )(x, (y, y)),
+        _r(rng, 3),
+        _r(rng, 3),
+    )
 
 
 def test_argnums_pytree_arguments(backend, rng):
@@ -176,8 +215,9 @@ def test_argnums_pytree_arguments(backend, rng):
         _both(lambda L, x: L.func.grad(f, argnums=argnums)((x, x * 2), x * 3, [x * 4]), x)
 
 
-@pytest.mark.parametrize("argnums", [0.0, (0.0,), ((0, 1), 2), 5, -6, (-6,), (), (0, 0), (0, -5),
-                                     "0", ("0",)])
+@pytest.mark.parametrize(
+    "argnums", [0.0, (0.0,), ((0, 1), 2), 5, -6, (-6,), (), (0, 0), (0, -5), "0", ("0",)]
+)
 def test_argnums_errors(backend, rng, argnums):
     _both_raise(lambda L, *xs: L.func.grad(_five, argnums=argnums)(*xs), *_r(rng, 5))
 
@@ -193,6 +233,7 @@ def test_argnums_list_differs(backend, rng):
 
 
 # ---- TestGradTransform -------------------------------------------------------------------------
+
 
 def test_vjp_two_outputs_and_unrelated(backend):
     def prog(L):
@@ -216,12 +257,13 @@ def test_vjp_cotangent_structure_error(backend):
 def test_inference_mode_and_no_grad_outside_grad(backend, rng):
     def prog(L, x):
         with L.inference_mode(), L.no_grad():
-            return L.func.grad(lambda x: (x ** 2).sum())(x)
+            return L.func.grad(lambda x: (x**2).sum())(x)
 
     _both(prog, _r(rng, 3))
 
 
 # ---- TestAutogradFunction ----------------------------------------------------------------------
+
 
 def _materialize_and_needs(L):
     seen = []
@@ -256,11 +298,15 @@ def _materialize_and_needs(L):
 
     def f(y, x):
         x, y = A.apply(x, y)
-        return x ** 2
+        return x**2
 
     x, y = L.tensor(2.0), L.tensor(3.0)
-    out = [L.func.grad(f)(y, x), L.func.grad(L.func.grad(f))(y, x),
-           L.func.grad(B.apply)(x, y), L.func.grad(L.func.grad(B.apply))(x, y)]
+    out = [
+        L.func.grad(f)(y, x),
+        L.func.grad(L.func.grad(f))(y, x),
+        L.func.grad(B.apply)(x, y),
+        L.func.grad(L.func.grad(B.apply))(x, y),
+    ]
     return out, seen
 
 
@@ -303,8 +349,10 @@ def test_function_returns_input(backend, save, dirty):
 
     def prog(L, a, t):
         A = make(L)
-        return (L.func.grad(lambda x: A.apply(x.clone()) * 2)(a),
-                L.func.jvp(lambda x: A.apply(x.clone()), (a,), (t,)))
+        return (
+            L.func.grad(lambda x: A.apply(x.clone()) * 2)(a),
+            L.func.jvp(lambda x: A.apply(x.clone()), (a,), (t,)),
+        )
 
     if save != "neither" and not dirty:
         with pytest.raises(RuntimeError, match="returned as-is"):
@@ -320,7 +368,7 @@ def _numpy_cube(L):
         @staticmethod
         def forward(x):
             xn = _host(x)
-            return L.tensor(xn ** 3), xn
+            return L.tensor(xn**3), xn
 
         @staticmethod
         def setup_context(ctx, inputs, output):
@@ -329,7 +377,7 @@ def _numpy_cube(L):
         @staticmethod
         @L.autograd.function.once_differentiable
         def backward(ctx, go, gs):
-            return L.tensor(3 * ctx.xn ** 2) * go
+            return L.tensor(3 * ctx.xn**2) * go
 
     return NumpyCube
 
@@ -385,11 +433,14 @@ def test_function_grad_fn_names_the_function(backend):
 
 # ---- TestAutogradFunctionVmapAPI ---------------------------------------------------------------
 
+
 def _vmap_rule_case(L, case):
     """One of torch's autograd.Function vmap-staticmethod programs; returns what it saw."""
     seen = []
-    base = dict(setup_context=staticmethod(lambda ctx, inputs, output: None),
-                backward=staticmethod(lambda ctx, *g: g[0] if len(g) == 1 else g))
+    base = dict(
+        setup_context=staticmethod(lambda ctx, inputs, output: None),
+        backward=staticmethod(lambda ctx, *g: g[0] if len(g) == 1 else g),
+    )
 
     def fn(name, forward, vmap=None, **extra):
         body = dict(base, forward=staticmethod(forward), **extra)
@@ -405,31 +456,45 @@ def _vmap_rule_case(L, case):
         F = fn("Both", lambda x: x * 2, lambda info, d, x: (x, 0), generate_vmap_rule=True)
         return L.func.vmap(F.apply)(x)
     if case == "info_object":
-        F = fn("Id", lambda x: x, lambda info, d, x: (seen.append(
-            (info.batch_size, info.randomness)), (x, d[0]))[1])
+        F = fn(
+            "Id",
+            lambda x: x,
+            lambda info, d, x: (seen.append((info.batch_size, info.randomness)), (x, d[0]))[1],
+        )
         return [L.func.vmap(F.apply, randomness=r)(x) for r in ("error", "same")], seen
     if case == "in_dims_single_input":
         F = fn("Id", lambda x: x, lambda info, d, x: (seen.append(d), (x, d[0]))[1])
         xt = L.tensor(np.arange(30.0).reshape(3, 10))
         return [L.func.vmap(F.apply, in_dims=1)(xt), L.func.vmap(F.apply, in_dims=(1,))(xt)], seen
     if case == "in_dims_multiple_inputs":
-        F = fn("Id2", lambda x, y: x + y[0] * y[1],
-               lambda info, d, x, y: (seen.append(d), (x + y[0] * y[1], 0))[1])
+        F = fn(
+            "Id2",
+            lambda x, y: x + y[0] * y[1],
+            lambda info, d, x, y: (seen.append(d), (x + y[0] * y[1], 0))[1],
+        )
         out = L.func.vmap(F.apply)(x, [x, x + 1])
         return out, [(d, type(d).__name__, type(d[1]).__name__) for d in seen]
     if case == "skips_empty_layer":
-        F = fn("Skip", lambda x: x, lambda info, d, x: (_ for _ in ()).throw(
-            RuntimeError("expected to not be called")))
+        F = fn(
+            "Skip",
+            lambda x: x,
+            lambda info, d, x: (_ for _ in ()).throw(RuntimeError("expected to not be called")),
+        )
 
         def f(x):
             F.apply(L.tensor(1.0))
             return x * 1
+
         return L.func.vmap(f)(x)
     if case == "none_returns":
-        F = fn("Zeros", lambda x: L.zeros(*x.shape), lambda info, d, x: (L.zeros(*x.shape[1:]),
-                                                                          None))
-        F2 = fn("TwoZeros", lambda x: (L.zeros(*x.shape), L.zeros(*x.shape)),
-                lambda info, d, x: ((L.zeros(*x.shape[1:]), L.zeros(*x.shape[1:])), None))
+        F = fn(
+            "Zeros", lambda x: L.zeros(*x.shape), lambda info, d, x: (L.zeros(*x.shape[1:]), None)
+        )
+        F2 = fn(
+            "TwoZeros",
+            lambda x: (L.zeros(*x.shape), L.zeros(*x.shape)),
+            lambda info, d, x: ((L.zeros(*x.shape[1:]), L.zeros(*x.shape[1:])), None),
+        )
         return L.func.vmap(F.apply)(x), L.func.vmap(F2.apply)(x)
     if case == "should_have_two_returns_one":
         return L.func.vmap(fn("One", lambda x: x * 0, lambda info, d, x: x * 0).apply)(x)
@@ -448,18 +513,32 @@ def _vmap_rule_case(L, case):
 
 
 _RULE_ERRORS = {
-    "no_vmap_rule": "generate_vmap_rule", "both_rules": "both generate_vmap_rule",
-    "should_have_two_returns_one": "pair", "should_have_two_returns_four": "pair",
-    "incompatible_out_dims": "does not match", "incompatible_out_dims_list": "does not match",
+    "no_vmap_rule": "generate_vmap_rule",
+    "both_rules": "both generate_vmap_rule",
+    "should_have_two_returns_one": "pair",
+    "should_have_two_returns_four": "pair",
+    "incompatible_out_dims": "does not match",
+    "incompatible_out_dims_list": "does not match",
     "kwarg_only_tensors": "keyword",
 }
 
 
-@pytest.mark.parametrize("case", ["no_vmap_rule", "both_rules", "info_object",
-                                  "in_dims_multiple_inputs", "skips_empty_layer", "none_returns",
-                                  "should_have_two_returns_one", "should_have_two_returns_four",
-                                  "incompatible_out_dims", "incompatible_out_dims_list",
-                                  "kwarg_only_tensors"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no_vmap_rule",
+        "both_rules",
+        "info_object",
+        "in_dims_multiple_inputs",
+        "skips_empty_layer",
+        "none_returns",
+        "should_have_two_returns_one",
+        "should_have_two_returns_four",
+        "incompatible_out_dims",
+        "incompatible_out_dims_list",
+        "kwarg_only_tensors",
+    ],
+)
 def test_function_vmap_rule(backend, case):
     if case in _RULE_ERRORS:
         _both_raise(lambda L: _vmap_rule_case(L, case), match=_RULE_ERRORS[case])
@@ -477,6 +556,7 @@ def test_function_vmap_rule_in_dims_differs(backend):
 
 
 # ---- TestJac, TestJvp, TestLinearize -----------------------------------------------------------
+
 
 def _dynamic_backward(L):
     class IdentityWithDynamicBackwardOp(L.Function):
@@ -501,8 +581,9 @@ def test_chunk_jacrev_dynamic_backward(backend, rng):
     # chunk_size=2 batches it and raises in both libraries
     x = _r(rng, 3, 3)
     _both(lambda L, x: L.func.jacrev(_dynamic_backward(L), chunk_size=1)(x), x)
-    _both_raise(lambda L, x: L.func.jacrev(_dynamic_backward(L), chunk_size=2)(x), x,
-                match="nonzero")
+    _both_raise(
+        lambda L, x: L.func.jacrev(_dynamic_backward(L), chunk_size=2)(x), x, match="nonzero"
+    )
 
 
 def test_linearize_tangent_dtype_differs(backend, rng):
@@ -512,25 +593,49 @@ def test_linearize_tangent_dtype_differs(backend, rng):
     with pytest.raises(RuntimeError, match="dtype"):
         tfunc.linearize(lambda x: x.sin(), _t_tensor(x))[1](torch.ones(3, 1, dtype=torch.float32))
     _, jvp_fn = gfunc.linearize(lambda x: x.sin(), _g_tensor(x))
-    _same(jvp_fn(ad.tensor(np.ones((3, 1), np.float32))),
-          tfunc.linearize(lambda x: x.sin(), _t_tensor(x))[1](torch.ones(3, 1)), tol=1e-7)
+    _same(
+        jvp_fn(ad.tensor(np.ones((3, 1), np.float32))),
+        tfunc.linearize(lambda x: x.sin(), _t_tensor(x))[1](torch.ones(3, 1)),
+        tol=1e-7,
+    )
 
 
 # ---- TestComposability -------------------------------------------------------------------------
+
 
 def test_autograd_functional_inside_transforms(backend, rng):
     # torch.autograd.functional inside vmap, grad or jvp raises in both libraries
     xs, x = _r(rng, 5, 3), np.array(0.3)
     for api in ("jacobian", "vjp"):
-        _both_raise(lambda L, xs: L.func.vmap(lambda x: getattr(L.AF, api)(
-            lambda x: x.sin().sum(), x))(xs), xs, match="inside vmap")
-        _both_raise(lambda L, x: L.func.grad(lambda x: getattr(L.AF, api)(
-            lambda x: x.sin().sum(), x)[-1] if api == "vjp" else getattr(L.AF, api)(
-            lambda x: x.sin().sum(), x))(x), x)
-    _both_raise(lambda L, xs: L.func.vmap(lambda x: L.AF.jvp(
-        lambda x: x.sin().sum(), (x,), (x * 0 + 1,)))(xs), xs)
-    _both_raise(lambda L, xs: L.func.vmap(lambda x: L.AF.jacobian(
-        lambda x: x.sin().sum(), x, strategy="forward-mode", vectorize=True))(xs), xs)
+        _both_raise(
+            lambda L, xs: L.func.vmap(lambda x: getattr(L.AF, api)(lambda x: x.sin().sum(), x))(xs),
+            xs,
+            match="inside vmap",
+        )
+        _both_raise(
+            lambda L, x: L.func.grad(
+                lambda x: (
+                    getattr(L.AF, api)(lambda x: x.sin().sum(), x)[-1]
+                    if api == "vjp"
+                    else getattr(L.AF, api)(lambda x: x.sin().sum(), x)
+                )
+            )(x),
+            x,
+        )
+    _both_raise(
+        lambda L, xs: L.func.vmap(lambda x: L.AF.jvp(lambda x: x.sin().sum(), (x,), (x * 0 + 1,)))(
+            xs
+        ),
+        xs,
+    )
+    _both_raise(
+        lambda L, xs: L.func.vmap(
+            lambda x: L.AF.jacobian(
+                lambda x: x.sin().sum(), x, strategy="forward-mode", vectorize=True
+            )
+        )(xs),
+        xs,
+    )
 
 
 def test_retain_grad_inside_transform_differs(backend, rng):
@@ -549,6 +654,7 @@ def test_retain_grad_inside_transform_differs(backend, rng):
 
 
 # ---- TestFunctionalize -------------------------------------------------------------------------
+
 
 def _fz_simple_view(L, x):
     y = x.view(4, 2)
@@ -589,11 +695,15 @@ def _fz_nonfunctional_output(L, x):
     return L.ones(2)
 
 
-_FZ = {"simple_view": _fz_simple_view, "multioutput_view": _fz_multioutput_view,
-       "inplace_view": _fz_inplace_view, "linear": _fz_linear,
-       "opt_tensor_list": _fz_opt_tensor_list,
-       "multioutput_view_regeneration_matches_eager": _fz_split_regeneration,
-       "nonfunctional_output": _fz_nonfunctional_output}
+_FZ = {
+    "simple_view": _fz_simple_view,
+    "multioutput_view": _fz_multioutput_view,
+    "inplace_view": _fz_inplace_view,
+    "linear": _fz_linear,
+    "opt_tensor_list": _fz_opt_tensor_list,
+    "multioutput_view_regeneration_matches_eager": _fz_split_regeneration,
+    "nonfunctional_output": _fz_nonfunctional_output,
+}
 
 
 @pytest.mark.parametrize("case", list(_FZ))
@@ -615,8 +725,10 @@ def test_functionalize(backend, case, remove):
         # over a copy exactly
         with pytest.raises(TypeError, match="in-place write into an argument"):
             gfunc.vmap(gfunc.functionalize(functools.partial(f, GL)))(gnp.zeros((3, 4, 2)))
-        _both(lambda L, x: L.func.vmap(L.func.functionalize(
-            lambda x: f(L, x.clone())))(x), np.arange(24.0).reshape(3, 4, 2))
+        _both(
+            lambda L, x: L.func.vmap(L.func.functionalize(lambda x: f(L, x.clone())))(x),
+            np.arange(24.0).reshape(3, 4, 2),
+        )
 
 
 def test_functionalize_grad_and_vmap_jvp(backend, rng):
@@ -665,14 +777,15 @@ def test_functionalize_multioutput_view_mutation_differs(backend):
     gx = _g_tensor(x, requires_grad=True)
     out = gfunc.functionalize(f)(gx)
     out.mul_(2)
-    (g,) = ad.autograd.grad((out ** 2).sum(), gx)
+    (g,) = ad.autograd.grad((out**2).sum(), gx)
     tx = _t_tensor(x, requires_grad=True)
     tout = tfunc.functionalize(f)(tx) * 2
     _same(out, tout)
-    _same(g, torch.autograd.grad((tout ** 2).sum(), tx)[0])
+    _same(g, torch.autograd.grad((tout**2).sum(), tx)[0])
 
 
 # ---- TestMakeFunctional, TestHigherOrderOperatorInteraction --------------------------------------
+
 
 def _foo_module(L):
     class Foo(L.nn.Module):
@@ -705,8 +818,11 @@ def test_functional_call_multiple_dicts(backend, rng):
 
     _both(prog, _r(rng, 1, 1), rg=False)
     with pytest.raises(ValueError, match="multiple"):
-        gfunc.functional_call(gnn.Linear(1, 1), ({"bias": gnp.ones(1)}, {"bias": gnp.ones(1)}),
-                              _g_tensor(np.ones((1, 1))))
+        gfunc.functional_call(
+            gnn.Linear(1, 1),
+            ({"bias": gnp.ones(1)}, {"bias": gnp.ones(1)}),
+            _g_tensor(np.ones((1, 1))),
+        )
 
 
 def test_stack_module_state(backend):
@@ -764,7 +880,7 @@ def test_functional_call_state_restored_after_forward(backend, rng):
 # ---- TestGradTrackingTensorToList --------------------------------------------------------------
 
 _TOLIST = {
-    "with_grad": ([1.0, 2.0, 3.0], lambda x: (x ** 2).sum()),
+    "with_grad": ([1.0, 2.0, 3.0], lambda x: (x**2).sum()),
     "multidimensional_grad": ([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], lambda x: x.sum()),
     "conj_neg_grad": ([1.0 + 2.0j, 3.0 + 4.0j], lambda x: (x * x.conj()).real.sum()),
 }
@@ -780,9 +896,10 @@ def test_tolist_inside_grad(backend, case):
             if case == "conj_neg_grad":
                 seen.append(x.conj().tolist())
             if case == "nested_grad":
+
                 def g(y):
                     seen.append(y.tolist())
-                    return (y ** 2).sum()
+                    return (y**2).sum()
 
                 return L.func.grad(g)(x).sum()
             return _TOLIST[case][1](x)
@@ -795,38 +912,66 @@ def test_tolist_inside_grad(backend, case):
 
 # ---- TestVmapAPI (through gpuad.func.vmap, against torch.func.vmap) ------------------------------
 
+
 def _odict(L, t):
     return OrderedDict([("sin", t.sin()), ("cos", t.cos())])
 
 
 _VMAP = {
     "constant_function": (lambda L, x: L.func.vmap(lambda x: L.tensor(3.14))(x), (3,)),
-    "nested_with_diag_embed": (lambda L, x: L.func.vmap(L.func.vmap(
-        lambda t: t.diag_embed()))(x), (3, 3, 5)),
-    "noop_in_inner_vmap": (lambda L, x: L.func.vmap(lambda a: L.func.vmap(
-        lambda b: a)(x[0]))(x), (3, 5)),
-    "out_dims_edge_case": (lambda L, x: (L.func.vmap(lambda x: x, out_dims=(1,))(x),
-                                         L.func.vmap(lambda x: x, out_dims=1)(x)), (2, 3)),
-    "out_dims_none_tuple": (lambda L, x: L.func.vmap(lambda x: (x, "hello world"),
-                                                     out_dims=(0, None))(x), (2, 3)),
-    "out_dims_normal_tensor": (lambda L, x: (
-        L.func.vmap(lambda x: L.tensor(np.arange(3)))(x),
-        L.func.vmap(lambda x: L.tensor(np.arange(3)), out_dims=None)(x)), (2, 3)),
+    "nested_with_diag_embed": (
+        lambda L, x: L.func.vmap(L.func.vmap(lambda t: t.diag_embed()))(x),
+        (3, 3, 5),
+    ),
+    "noop_in_inner_vmap": (
+        lambda L, x: L.func.vmap(lambda a: L.func.vmap(lambda b: a)(x[0]))(x),
+        (3, 5),
+    ),
+    "out_dims_edge_case": (
+        lambda L, x: (
+            L.func.vmap(lambda x: x, out_dims=(1,))(x),
+            L.func.vmap(lambda x: x, out_dims=1)(x),
+        ),
+        (2, 3),
+    ),
+    "out_dims_none_tuple": (
+        lambda L, x: L.func.vmap(lambda x: (x, "hello world"), out_dims=(0, None))(x),
+        (2, 3),
+    ),
+    "out_dims_normal_tensor": (
+        lambda L, x: (
+            L.func.vmap(lambda x: L.tensor(np.arange(3)))(x),
+            L.func.vmap(lambda x: L.tensor(np.arange(3)), out_dims=None)(x),
+        ),
+        (2, 3),
+    ),
     "pytree_odict_returns": (lambda L, x: L.func.vmap(functools.partial(_odict, L))(x), (2, 3)),
-    "pytree_returns_outdims": (lambda L, x: L.func.vmap(
-        lambda x: (x.sin(), (x.sin(), x.cos())), out_dims=(0, (0, 1)))(x), (2, 3)),
-    "pytree_returns_broadcast_simple": (lambda L, x: L.func.vmap(
-        lambda x: (x.sin(), (x.sin(), x.cos())), out_dims=1)(x), (2, 3)),
-    "pytree_returns_broadcast_nested": (lambda L, x: L.func.vmap(
-        lambda x: (x.sin(), (x.sin(), x.cos())), out_dims=(0, 1))(x), (2, 3)),
-    "fallback_atan2": (lambda L, x: (
-        L.func.vmap(L.copysign, (2, 0))(x.permute(1, 2, 0), x),
-        L.func.vmap(L.func.vmap(L.copysign), (2, 0))(x.permute(1, 2, 0), x),
-        L.func.vmap(L.func.vmap(L.func.vmap(L.copysign, (0, None))))(x, x[..., 0] - 0.1)),
-                       (5, 7, 11)),
-    "fallback_masked_fill": (lambda L, x: L.func.vmap(
-        lambda a, v: a.index_add(0, L.tensor(np.array([0, 4, 2])), v), (0, 0))(
-        x[:, :7], x[:, 2:5]), (5, 9, 13)),
+    "pytree_returns_outdims": (
+        lambda L, x: L.func.vmap(lambda x: (x.sin(), (x.sin(), x.cos())), out_dims=(0, (0, 1)))(x),
+        (2, 3),
+    ),
+    "pytree_returns_broadcast_simple": (
+        lambda L, x: L.func.vmap(lambda x: (x.sin(), (x.sin(), x.cos())), out_dims=1)(x),
+        (2, 3),
+    ),
+    "pytree_returns_broadcast_nested": (
+        lambda L, x: L.func.vmap(lambda x: (x.sin(), (x.sin(), x.cos())), out_dims=(0, 1))(x),
+        (2, 3),
+    ),
+    "fallback_atan2": (
+        lambda L, x: (
+            L.func.vmap(L.copysign, (2, 0))(x.permute(1, 2, 0), x),
+            L.func.vmap(L.func.vmap(L.copysign), (2, 0))(x.permute(1, 2, 0), x),
+            L.func.vmap(L.func.vmap(L.func.vmap(L.copysign, (0, None))))(x, x[..., 0] - 0.1),
+        ),
+        (5, 7, 11),
+    ),
+    "fallback_masked_fill": (
+        lambda L, x: L.func.vmap(
+            lambda a, v: a.index_add(0, L.tensor(np.array([0, 4, 2])), v), (0, 0)
+        )(x[:, :7], x[:, 2:5]),
+        (5, 9, 13),
+    ),
 }
 
 
@@ -839,8 +984,12 @@ def test_vmap_api_against_torch(backend, rng, case):
 def test_vmap_unsupported_op_err_msg(backend, rng):
     # an out= write and a non-Tensor result (torch.equal) inside vmap raise in both
     x = _r(rng, 2, 3)
-    _both_raise(lambda L, x: L.func.vmap(lambda a, b: a.abs() if L is GL and gnp.abs(
-        a, out=b) is None else torch.abs(a, out=b))(x, x * 1), x)
+    _both_raise(
+        lambda L, x: L.func.vmap(
+            lambda a, b: a.abs() if L is GL and gnp.abs(a, out=b) is None else torch.abs(a, out=b)
+        )(x, x * 1),
+        x,
+    )
     _both_raise(lambda L, x: L.func.vmap(lambda a, b: a.equal(b))(x, x), x)
 
 
@@ -850,9 +999,11 @@ def test_vmap_inplace_into_arguments_differs(backend, rng, case):
     # gpuad refuses a write into a vmapped argument, and maps the program over a copy
     # exactly (torch's result, and the caller's tensor untouched)
     x, y = rng.random((2, 5)), rng.random((2, 5))
-    ops = {"unary": (lambda a, b: a.acos_(), (0, 0)),
-           "nary_same_levels": (lambda a, b: a.atan2_(b), (0, 0)),
-           "nary_different_levels": (lambda a, b: a.atan2_(b), (0, None))}
+    ops = {
+        "unary": (lambda a, b: a.acos_(), (0, 0)),
+        "nary_same_levels": (lambda a, b: a.atan2_(b), (0, 0)),
+        "nary_different_levels": (lambda a, b: a.atan2_(b), (0, None)),
+    }
     op, in_dims = ops[case]
     yy = y if in_dims[1] == 0 else y[0]
     with pytest.raises(TypeError, match="in-place write into an argument"):
@@ -870,6 +1021,7 @@ def test_vmap_fallback_with_undefined_grad(backend, rng):
 
 # ---- TestRandomness ----------------------------------------------------------------------------
 
+
 def _same_slices(res):
     a = _host(res)
     return all(np.array_equal(a[i], a[0]) for i in range(1, a.shape[0]))
@@ -879,8 +1031,9 @@ _DROPOUTS = {
     "alpha_dropout": lambda L, t: L.F.alpha_dropout(t * 0 + 1, training=True),
     "feature_dropout2d": lambda L, t: L.F.dropout2d(t * 0 + 1, training=True),
     "feature_dropout3d": lambda L, t: L.F.dropout3d(t.unsqueeze(-1) * 0 + 1, training=True),
-    "feature_alpha_dropout": lambda L, t: L.F.feature_alpha_dropout(t.unsqueeze(-1) * 0 + 1,
-                                                                   training=True),
+    "feature_alpha_dropout": lambda L, t: L.F.feature_alpha_dropout(
+        t.unsqueeze(-1) * 0 + 1, training=True
+    ),
 }
 
 
@@ -908,14 +1061,18 @@ def test_random_inplace_and_like_randomness(backend):
     # test_random_unary_inplace, test_like_functions: an unbatched tensor filled in place
     # (normal_, uniform_, bernoulli_) under 'same' is one draw for every example, the
     # seeded draw outside vmap; under 'error' it raises
-    ops = {"normal_": lambda t: t.normal_(), "uniform_": lambda t: t.uniform_(),
-           "bernoulli_": lambda t: t.bernoulli_(0.5)}
+    ops = {
+        "normal_": lambda t: t.normal_(),
+        "uniform_": lambda t: t.uniform_(),
+        "bernoulli_": lambda t: t.bernoulli_(0.5),
+    }
     for name, op in ops.items():
         with pytest.raises(ValueError, match="randomness"):
             gfunc.vmap(lambda t, _: op(t), (None, 0))(_g_tensor(np.ones(3)), _g_tensor(np.ones(4)))
         gnp.random.seed(11)
         res = gfunc.vmap(lambda t, _: op(t.clone()), (None, 0), randomness="same")(
-            _g_tensor(np.ones(3)), _g_tensor(np.ones(4)))
+            _g_tensor(np.ones(3)), _g_tensor(np.ones(4))
+        )
         gnp.random.seed(11)
         expected = op(_g_tensor(np.ones(3)))
         assert _same_slices(res), name
@@ -925,18 +1082,21 @@ def test_random_inplace_and_like_randomness(backend):
 def test_random_out_of_place_randomness(backend):
     # test_random_unary_out_of_place, test_random_binary_out_of_place, test_multinomial:
     # 'error' raises; 'same' with unbatched parameters is one draw for every example
-    draws = {"normal": lambda m: gnp.random.normal(m, 1.0),
-             "binomial": lambda m: gnp.random.binomial(3, m * 0 + 0.5),
-             "poisson": lambda m: gnp.random.poisson(m * 0 + 2.0),
-             "gamma": lambda m: gnp.random.gamma(m * 0 + 2.0),
-             "multinomial": lambda m: gnp.random.multinomial(10, [0.2, 0.3, 0.5])}
+    draws = {
+        "normal": lambda m: gnp.random.normal(m, 1.0),
+        "binomial": lambda m: gnp.random.binomial(3, m * 0 + 0.5),
+        "poisson": lambda m: gnp.random.poisson(m * 0 + 2.0),
+        "gamma": lambda m: gnp.random.gamma(m * 0 + 2.0),
+        "multinomial": lambda m: gnp.random.multinomial(10, [0.2, 0.3, 0.5]),
+    }
     m, always = np.ones(3), np.ones(4)
     for name, draw in draws.items():
         with pytest.raises(ValueError, match="randomness"):
             gfunc.vmap(lambda m, _: draw(m), (None, 0))(_g_tensor(m), _g_tensor(always))
         gnp.random.seed(5)
         res = gfunc.vmap(lambda m, _: ad.tensor(draw(m)), (None, 0), randomness="same")(
-            _g_tensor(m), _g_tensor(always))
+            _g_tensor(m), _g_tensor(always)
+        )
         gnp.random.seed(5)
         expected = draw(_g_tensor(m))
         assert _same_slices(res), name
@@ -950,8 +1110,7 @@ def test_randomness_same_with_batched_parameters(backend):
     with pytest.raises(RuntimeError, match="same randomness"):
         tfunc.vmap(torch.bernoulli, randomness="same")(_t_tensor(p))
     with pytest.raises(Exception, match="randomness|batched|differs"):
-        gfunc.vmap(lambda p: ad.tensor(gnp.random.binomial(1, p)), randomness="same")(
-            _g_tensor(p))
+        gfunc.vmap(lambda p: ad.tensor(gnp.random.binomial(1, p)), randomness="same")(_g_tensor(p))
 
 
 def test_randomness_different_differs(backend):
@@ -976,14 +1135,16 @@ def test_unsupported_random(backend):
     gy = _g_tensor(x)
     with pytest.raises(TypeError, match="out"):
         gfunc.vmap(lambda x: gnp.random.normal(0.0, 1.0, 3, out=gy), randomness="same")(
-            _g_tensor(x))
+            _g_tensor(x)
+        )
 
 
 @pytest.mark.parametrize("randomness", ["error", "same"])
 def test_dropout_unbatched(backend, randomness):
     def prog(L, x, y):
-        return L.func.vmap(lambda x, y: x + L.F.dropout(y, p=0.5).mean(1), in_dims=(0, None),
-                           randomness=randomness)(x, y)
+        return L.func.vmap(
+            lambda x, y: x + L.F.dropout(y, p=0.5).mean(1), in_dims=(0, None), randomness=randomness
+        )(x, y)
 
     if randomness == "error":
         _both_raise(prog, np.ones(3), np.ones((1, 3)), match="randomness")
@@ -994,6 +1155,7 @@ def test_dropout_unbatched(backend, randomness):
 
 
 # ---- TestAutogradFunctional (torch.autograd.functional) ----------------------------------------
+
 
 def _narrow3(a):
     return 3 * a.narrow(0, 0, 3)
@@ -1014,8 +1176,14 @@ def _af_call(L, api, f, inputs, v=None, **kw):
     return fn(f, inputs, **kw)
 
 
-_AF_SCALAR = {"vjp": False, "jvp": False, "jacobian": False, "hessian": True, "vhp": True,
-              "hvp": True}
+_AF_SCALAR = {
+    "vjp": False,
+    "jvp": False,
+    "jacobian": False,
+    "hessian": True,
+    "vhp": True,
+    "hvp": True,
+}
 
 
 @pytest.mark.parametrize("api", list(_AF_SCALAR))
@@ -1029,8 +1197,7 @@ def test_af_err_check(backend, rng, api):
     _both_raise(lambda L, x, v: _af_call(L, api, f, (x, 2), v), a4, v)
     _both_raise(lambda L, x, v: _af_call(L, api, _with_str, x, v), a4, v)
     if scalar:
-        _both_raise(lambda L, x, v: _af_call(L, api, _narrow3, x, v), a4, v,
-                    match="single element")
+        _both_raise(lambda L, x, v: _af_call(L, api, _narrow3, x, v), a4, v, match="single element")
     if api in ("vjp", "jvp"):
         _both_raise(lambda L, x, v: _af_call(L, api, f, x, None), a4, v, match="None")
         _both_raise(lambda L, x, v: _af_call(L, api, f, x, (v, v)), a4, v)
@@ -1047,10 +1214,8 @@ def test_af_err_check(backend, rng, api):
             return (3 * b.narrow(0, 0, 3) * a.narrow(0, 0, 3)).sum()
         return b, 3 * a.narrow(0, 0, 3)
 
-    vv = (a4, a5) if api in ("jvp", "vhp", "hvp") else ((a5, np.ones(3)) if api == "vjp"
-                                                         else None)
-    _both(lambda L, x, y, *v: _af_call(L, api, two, (x, y), tuple(v) or None), a4, a5,
-          *(vv or ()))
+    vv = (a4, a5) if api in ("jvp", "vhp", "hvp") else ((a5, np.ones(3)) if api == "vjp" else None)
+    _both(lambda L, x, y, *v: _af_call(L, api, two, (x, y), tuple(v) or None), a4, a5, *(vv or ()))
 
 
 def _detached(L, scalar):
@@ -1061,6 +1226,7 @@ def _disconnected(L, scalar):
     def f(a):
         out = a.long().float().requires_grad_().clone()
         return out.sum() if scalar else out
+
     return f
 
 
@@ -1073,21 +1239,31 @@ def test_af_err_check_strict(backend, rng, api):
     scalar = _AF_SCALAR[api]
     v = None if api in ("jacobian", "hessian") else a4
     for make in (_detached, _disconnected):
-        _both_raise(lambda L, x, v: _af_call(L, api, make(L, scalar), x, v, strict=True), a4, v,
-                    match="independent|strict|require")
+        _both_raise(
+            lambda L, x, v: _af_call(L, api, make(L, scalar), x, v, strict=True),
+            a4,
+            v,
+            match="independent|strict|require",
+        )
         _both(lambda L, x, v: _af_call(L, api, make(L, scalar), x, v), a4, v, rg=False)
     linear = (lambda a: (3 * a).sum()) if scalar else (lambda a: a.clone())
     kw = {} if scalar else {"create_graph": True}
-    _both_raise(lambda L, x, v: _af_call(L, api, linear, x, v, strict=True, **kw), RG(a4), v,
-                match="independent")
+    _both_raise(
+        lambda L, x, v: _af_call(L, api, linear, x, v, strict=True, **kw),
+        RG(a4),
+        v,
+        match="independent",
+    )
     _both(lambda L, x, v: _af_call(L, api, linear, x, v, **kw), RG(a4), v, rg=False)
 
 
 @pytest.mark.parametrize("api", ["jacobian", "hessian"])
 def test_af_err_check_strict_vectorize(backend, rng, api):
-    _both_raise(lambda L, x: getattr(L.AF, api)(lambda a: (a ** 3).sum(), x, strict=True,
-                                                 vectorize=True), rng.random(4),
-                match="not supported together")
+    _both_raise(
+        lambda L, x: getattr(L.AF, api)(lambda a: (a**3).sum(), x, strict=True, vectorize=True),
+        rng.random(4),
+        match="not supported together",
+    )
 
 
 @pytest.mark.parametrize("api", list(_AF_SCALAR))
@@ -1096,9 +1272,11 @@ def test_af_no_grad(backend, rng, api):
     scalar = _AF_SCALAR[api]
     f = (lambda x: x.exp().sum()) if scalar else (lambda x: x.exp().sum(dim=1))
     x = rng.random((4, 4))
-    v = {"vjp": np.ones(4), "jvp": np.ones((4, 4))}.get(api, np.ones((4, 4)) if api in
-                                                          ("vhp", "hvp") else None)
+    v = {"vjp": np.ones(4), "jvp": np.ones((4, 4))}.get(
+        api, np.ones((4, 4)) if api in ("vhp", "hvp") else None
+    )
     for create in (False, True):
+
         def prog(L, x, v):
             with L.no_grad():
                 return _af_call(L, api, f, x, v, create_graph=create)
@@ -1113,20 +1291,23 @@ def test_af_output_and_scalar(backend, rng, api):
     scalar = _AF_SCALAR[api]
     cases = []
     if scalar:
-        cases += [(lambda x: x.pow(3).sum(), (rng.random((2, 2)),)),
-                  (lambda x, y: (x + y).pow(3).sum(), (rng.random((2, 2)), rng.random((2, 2)))),
-                  (lambda x: x.exp().sum(), (rng.random(()),)),
-                  (lambda x: x.exp().sum().view(1, 1, 1), (rng.random((4, 4)),)),
-                  (lambda a, b: (a + 3 * b.narrow(0, 0, 3)).exp().sum(),
-                   (rng.random(3), rng.random(4)))]
+        cases += [
+            (lambda x: x.pow(3).sum(), (rng.random((2, 2)),)),
+            (lambda x, y: (x + y).pow(3).sum(), (rng.random((2, 2)), rng.random((2, 2)))),
+            (lambda x: x.exp().sum(), (rng.random(()),)),
+            (lambda x: x.exp().sum().view(1, 1, 1), (rng.random((4, 4)),)),
+            (lambda a, b: (a + 3 * b.narrow(0, 0, 3)).exp().sum(), (rng.random(3), rng.random(4))),
+        ]
     else:
-        cases += [(lambda x: x.sum(dim=1), (rng.random((4, 4)),)),
-                  (lambda x: x.exp().sum(dim=1), (rng.random((4, 4)),)),
-                  (lambda x: x.clone(), (rng.random(4),)),
-                  (lambda x, y: 2 * x + 3 * y, (rng.random(2), rng.random(2))),
-                  (lambda x, y: (2 * x + 3 * y, x + y), (rng.random(2), rng.random(2))),
-                  (lambda x: x.sum(), (rng.random((4, 4)),)),
-                  (lambda x: x.unsqueeze(0).repeat(4), (rng.random(()),))]
+        cases += [
+            (lambda x: x.sum(dim=1), (rng.random((4, 4)),)),
+            (lambda x: x.exp().sum(dim=1), (rng.random((4, 4)),)),
+            (lambda x: x.clone(), (rng.random(4),)),
+            (lambda x, y: 2 * x + 3 * y, (rng.random(2), rng.random(2))),
+            (lambda x, y: (2 * x + 3 * y, x + y), (rng.random(2), rng.random(2))),
+            (lambda x: x.sum(), (rng.random((4, 4)),)),
+            (lambda x: x.unsqueeze(0).repeat(4), (rng.random(()),)),
+        ]
     for f, xs in cases:
         ins = xs if len(xs) > 1 else xs[0]
         if api == "vjp":
@@ -1144,8 +1325,13 @@ def test_af_output_and_scalar(backend, rng, api):
 
         _both(prog, ins, v)
         one = all(np.size(a) == 1 for a in xs) and len(xs) == 1
-        if api in ("jvp", "vhp", "hvp") and one or api == "vjp" and np.size(vs[0]) == 1 and \
-                len(vs) == 1:
+        if (
+            api in ("jvp", "vhp", "hvp")
+            and one
+            or api == "vjp"
+            and np.size(vs[0]) == 1
+            and len(vs) == 1
+        ):
             _both(lambda L, ins: _af_call(L, api, f, L.tensor(ins), None), ins)
 
 
@@ -1170,10 +1356,12 @@ def test_af_create_graph(backend, rng, api):
         flat = [t for t in (res if api in ("jacobian", "hessian") else res[1])]
         flat = [u for t in flat for u in (t if isinstance(t, tuple) else (t,))]
         total = sum((t.cos() * (k + 1)).sum() for k, t in enumerate(flat))
-        first = L.autograd.grad(total, args, create_graph=True, allow_unused=True,
-                                materialize_grads=True)
-        second = L.autograd.grad(sum((g ** 2).sum() for g in first), args, allow_unused=True,
-                                 materialize_grads=True)
+        first = L.autograd.grad(
+            total, args, create_graph=True, allow_unused=True, materialize_grads=True
+        )
+        second = L.autograd.grad(
+            sum((g**2).sum() for g in first), args, allow_unused=True, materialize_grads=True
+        )
         return res, first, second
 
     _both(prog, *[RG(a) for a in xs + vs], tol=1e-9, rg=False)
@@ -1184,10 +1372,12 @@ def _tuples(x):
 
 
 _VEC = {
-    "simple": (lambda x: 3 * x ** 2, [(2, 3, 5)]),
+    "simple": (lambda x: 3 * x**2, [(2, 3, 5)]),
     "multi_input": (lambda x, y: (x.cos() * x) @ y.sin(), [(2, 3), (3, 5)]),
-    "multi_input_multi_output": (lambda x, y: ((x * x) @ y, x @ (x.sum(1) * y), y.sum()),
-                                 [(5, 3), (3, 5)]),
+    "multi_input_multi_output": (
+        lambda x, y: ((x * x) @ y, x @ (x.sum(1) * y), y.sum()),
+        [(5, 3), (3, 5)],
+    ),
     "unrelated_outputs": (lambda x, y: (x, y, x, y), [(2,), (3,)]),
     "zero_dim": (lambda x, y: (x.sum(), y.sum(), x * y), [(3,), (3,)]),
     "zero_dim_input": (lambda x: x.expand(3), [()]),
@@ -1200,21 +1390,25 @@ _VEC = {
 def test_jacobian_vectorize_correctness(backend, rng, case):
     f, shapes = _VEC[case]
     xs = [_r(rng, *s) for s in shapes]
-    for kw in ({"vectorize": False}, {"vectorize": True},
-               {"strategy": "forward-mode", "vectorize": True}):
+    for kw in (
+        {"vectorize": False},
+        {"vectorize": True},
+        {"strategy": "forward-mode", "vectorize": True},
+    ):
         if case == "different_dtype" and "strategy" in kw:
             continue  # (torch's test skips it: forward mode's dtype is the output's)
         # (torch's vectorized forward mode gives lists where its other paths give tuples)
-        _both(lambda L, *xs: _tuples(L.AF.jacobian(f, tuple(xs) if len(xs) > 1 else xs[0],
-                                                   **kw)), *xs,
-              tol=1e-6 if case == "different_dtype" else 1e-10)
+        _both(
+            lambda L, *xs: _tuples(L.AF.jacobian(f, tuple(xs) if len(xs) > 1 else xs[0], **kw)),
+            *xs,
+            tol=1e-6 if case == "different_dtype" else 1e-10,
+        )
 
 
 _HVEC = {
-    "simple": (lambda x: (3 * x ** 2).sum(), [(2, 3, 5)]),
-    "multi_input": (lambda x, y, z: ((x.relu() * x) @ y.sin() @ z).sum(), [(2, 3), (3, 5),
-                                                                           (5, 5)]),
-    "unrelated_outputs": (lambda x, y: (x ** 2).sum(), [(2,), (3,)]),
+    "simple": (lambda x: (3 * x**2).sum(), [(2, 3, 5)]),
+    "multi_input": (lambda x, y, z: ((x.relu() * x) @ y.sin() @ z).sum(), [(2, 3), (3, 5), (5, 5)]),
+    "unrelated_outputs": (lambda x, y: (x**2).sum(), [(2,), (3,)]),
     "unrelated_to_all": (lambda x, y: (x * 0).sum().detach() + 1, [(2,), (3,)]),
 }
 
@@ -1225,11 +1419,17 @@ def test_hessian_vectorize_correctness(backend, rng, case):
     # torch.autograd.functional.hessian): both libraries' both functions agree
     f, shapes = _HVEC[case]
     xs = [_r(rng, *s) for s in shapes]
-    for kw in ({"vectorize": False}, {"vectorize": True},
-               {"outer_jacobian_strategy": "forward-mode", "vectorize": True}):
+    for kw in (
+        {"vectorize": False},
+        {"vectorize": True},
+        {"outer_jacobian_strategy": "forward-mode", "vectorize": True},
+    ):
         # (torch's forward-mode outer Jacobian gives lists, and results that require grad)
-        _both(lambda L, *xs: _tuples(L.AF.hessian(f, tuple(xs) if len(xs) > 1 else xs[0],
-                                                  **kw)), *xs, rg="strategy" not in str(kw))
+        _both(
+            lambda L, *xs: _tuples(L.AF.hessian(f, tuple(xs) if len(xs) > 1 else xs[0], **kw)),
+            *xs,
+            rg="strategy" not in str(kw),
+        )
     _both(lambda L, *xs: L.func.hessian(lambda xs: f(*xs))(tuple(xs)), *xs)
 
 
@@ -1237,17 +1437,22 @@ def test_hessian_vectorize_correctness(backend, rng, case):
 def test_af_vectorize_raises_no_warnings(backend, rng, api):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        getattr(GAF, api)(lambda a: (a ** 2).sum(), _g_tensor(_r(rng, 3)), vectorize=True)
+        getattr(GAF, api)(lambda a: (a**2).sum(), _g_tensor(_r(rng, 3)), vectorize=True)
     assert not caught, [str(w.message) for w in caught]
 
 
 def test_af_match_vjp_jvp_and_vhp_hvp(backend, rng):
     # the products are the Jacobian's and the Hessian's applied to v, as in torch
     def prog(L, x, v):
-        f = lambda x: x ** 3 + x.sum()  # noqa: E731
-        return (L.AF.jacobian(f, x), L.AF.jvp(f, x, v)[1], L.AF.vjp(f, x, v)[1],
-                L.AF.hessian(_narrow3_exp_sum, x), L.AF.hvp(_narrow3_exp_sum, x, v)[1],
-                L.AF.vhp(_narrow3_exp_sum, x, v)[1])
+        f = lambda x: x**3 + x.sum()  # noqa: E731
+        return (
+            L.AF.jacobian(f, x),
+            L.AF.jvp(f, x, v)[1],
+            L.AF.vjp(f, x, v)[1],
+            L.AF.hessian(_narrow3_exp_sum, x),
+            L.AF.hvp(_narrow3_exp_sum, x, v)[1],
+            L.AF.vhp(_narrow3_exp_sum, x, v)[1],
+        )
 
     v = rng.random(4)
     g, _ = _both(prog, rng.random(4), v)
@@ -1256,3 +1461,1135 @@ def test_af_match_vjp_jvp_and_vhp_hvp(backend, rng):
     np.testing.assert_allclose(vj, v @ J, rtol=1e-12)
     np.testing.assert_allclose(hv, H @ v, rtol=1e-12)
     np.testing.assert_allclose(vh, v @ H, rtol=1e-12)
+
+
+# ---- the map of torch's tests ------------------------------------------------------------------
+
+_E = "covered: test_torch_func_eager_transforms.py::"
+_T = "covered: test_torch_func_transforms.py::"
+_V = "covered: test_torch_func_vmap.py::"
+_A = "covered: test_torch_autograd_ns.py::"
+_DEV = "n/a: CUDA/XPU devices"
+_INTERNAL = (
+    "n/a: functorch internals (the dynamic layer stack, dead wrappers, private helpers) "
+    "with no user-visible meaning in gpuad"
+)
+_WRAPPERS = "n/a: the repr of functorch's GradTrackingTensor/BatchedTensor wrappers"
+_FX = "n/a: make_fx and FX graphs (their printed code)"
+_COMPILE = "n/a: torch.compile and dynamo"
+_DEPR = "n/a: warnings of the deprecated functorch namespace"
+_HOP = "n/a: torch's HigherOrderOperator (py_impl per dispatch key), an internal extension point"
+_MAKE_FUNCTIONAL = (
+    "n/a: make_functional(_with_buffers), functional_init and "
+    "combine_state_for_ensemble are functorch-only, not in torch.func "
+    "(functional_call and stack_module_state are ported)"
+)
+
+GAPS = (  # (class, torch test, where its port is or why there is none)
+    ("TestSliceArgnums", "test_invalid_argnum_type", "here: test_argnums_errors"),
+    ("TestSliceArgnums", "test_out_of_bounds_argnum_values", "here: test_argnums_errors"),
+    ("TestSliceArgnums", "test_not_enough_argnums", "here: test_argnums_errors"),
+    ("TestSliceArgnums", "test_duplicate_argnums", "here: test_argnums_errors"),
+    ("TestSliceArgnums", "test_flat_args_with_positive_int_argnum", "here: test_argnums_selection"),
+    ("TestSliceArgnums", "test_flat_args_with_negative_int_argnum", "here: test_argnums_selection"),
+    ("TestSliceArgnums", "test_flat_args_with_tuple_argnum", "here: test_argnums_selection"),
+    ("TestSliceArgnums", "test_pytree_args", "here: test_argnums_pytree_arguments"),
+    ("TestSliceArgnums", "test_argnums_reorders", "here: test_argnums_selection"),
+    ("TestGradTransform", "test_primitive", _E + "test_primitive_and_composites"),
+    ("TestGradTransform", "test_composite_simple", _E + "test_primitive_and_composites"),
+    (
+        "TestGradTransform",
+        "test_linear_nd_inplace_activation",
+        _E + "test_linear_nd_inplace_activation",
+    ),
+    ("TestGradTransform", "test_fn_with_kwargs", _E + "test_fn_with_kwargs"),
+    ("TestGradTransform", "test_composite_complicated", _E + "test_primitive_and_composites"),
+    ("TestGradTransform", "test_composite_two_ops", _E + "test_primitive_and_composites"),
+    ("TestGradTransform", "test_shape", _E + "test_attributes"),
+    ("TestGradTransform", "test_dtype", _E + "test_attributes"),
+    ("TestGradTransform", "test_is_cuda", _DEV),
+    ("TestGradTransform", "test_numel", _E + "test_attributes"),
+    ("TestGradTransform", "test_layout_sparse", "n/a: sparse layouts (gpuad has none)"),
+    ("TestGradTransform", "test_inplace", _E + "test_inplace_and_views"),
+    ("TestGradTransform", "test_inplace_on_view", _E + "test_inplace_and_views"),
+    ("TestGradTransform", "test_inplace_on_view_base", _E + "test_inplace_and_views"),
+    (
+        "TestGradTransform",
+        "test_inplace_on_captures",
+        (
+            "differs: a write into a captured array is allowed (the captured value is a "
+            "constant); " + _T + "test_grad_write_into_captured_array"
+        ),
+    ),
+    ("TestGradTransform", "test_nesting_simple", _E + "test_nesting_and_vjp"),
+    (
+        "TestGradTransform",
+        "test_escaped_wrappers_are_marked_as_dead",
+        _T + "test_escaped_values_are_plain",
+    ),
+    (
+        "TestGradTransform",
+        "test_escaped_wrappers_are_ignored",
+        _T + "test_escaped_values_are_plain",
+    ),
+    ("TestGradTransform", "test_manual_seed_inside_grad", _T + "test_seed_inside_grad"),
+    ("TestGradTransform", "test_vjp", _E + "test_nesting_and_vjp"),
+    ("TestGradTransform", "test_vjp_two_outputs", "here: test_vjp_two_outputs_and_unrelated"),
+    ("TestGradTransform", "test_conj_bit", _E + "test_conj_bit"),
+    ("TestGradTransform", "test_composed_with_autograd", _E + "test_composed_with_autograd"),
+    ("TestGradTransform", "test_grad_of_vjp_composition", _E + "test_vjp_grad_compositions"),
+    ("TestGradTransform", "test_vjp_of_grad_composition", _E + "test_vjp_grad_compositions"),
+    (
+        "TestGradTransform",
+        "test_grad_of_vjp_of_grad_composition",
+        _E + "test_vjp_grad_compositions",
+    ),
+    ("TestGradTransform", "test_views", _E + "test_views"),
+    ("TestGradTransform", "test_view_inplace_simple", _E + "test_inplace_and_views"),
+    ("TestGradTransform", "test_invalid_argnums", _T + "test_grad_invalid_argnums"),
+    ("TestGradTransform", "test_argnums", _E + "test_argnums"),
+    ("TestGradTransform", "test_out_of_order_argnums", "here: test_argnums_selection"),
+    ("TestGradTransform", "test_negative_argnums", "here: test_argnums_selection"),
+    ("TestGradTransform", "test_grad_pytree_inputs", _E + "test_grad_pytree_inputs"),
+    ("TestGradTransform", "test_grad_aux_tensor", _E + "test_aux"),
+    ("TestGradTransform", "test_grad_aux_pytree", _E + "test_aux"),
+    ("TestGradTransform", "test_zero_grad", _E + "test_zero_and_unrelated"),
+    ("TestGradTransform", "test_unrelated_grad", _E + "test_zero_and_unrelated"),
+    ("TestGradTransform", "test_unrelated_vjp", _E + "test_zero_and_unrelated"),
+    (
+        "TestGradTransform",
+        "test_unrelated_vjp_multiple_inputs_outputs",
+        "here: test_vjp_two_outputs_and_unrelated",
+    ),
+    ("TestGradTransform", "test_unrelated_hessian", _T + "test_unrelated_hessian"),
+    ("TestGradTransform", "test_vjp_pytree_input", _E + "test_vjp_pytrees"),
+    ("TestGradTransform", "test_vjp_pytree_output", _E + "test_vjp_pytrees"),
+    ("TestGradTransform", "test_vjp_outputs_can_any_pytree", _E + "test_vjp_pytrees"),
+    ("TestGradTransform", "test_vjp_pytree_error", "here: test_vjp_cotangent_structure_error"),
+    ("TestGradTransform", "test_vjp_aux_tensor", _T + "test_vjp_aux"),
+    ("TestGradTransform", "test_vjp_aux_pytree", _T + "test_vjp_aux"),
+    ("TestGradTransform", "test_functional_init", _MAKE_FUNCTIONAL),
+    ("TestGradTransform", "test_functional_init_with_buffers", _MAKE_FUNCTIONAL),
+    ("TestGradTransform", "test_advanced_indexing", _E + "test_advanced_indexing"),
+    ("TestGradTransform", "test_tensor_ctor_inside_grad", _E + "test_tensor_ctor_inside_grad"),
+    ("TestGradTransform", "test_tensor_print", _WRAPPERS),
+    (
+        "TestGradTransform",
+        "test_print_captured_tensor_inside_transform",
+        _E + "test_print_captured_tensor_inside_transform",
+    ),
+    ("TestGradTransform", "test_no_grad_outside", _E + "test_no_grad"),
+    ("TestGradTransform", "test_no_grad_inside", _E + "test_no_grad"),
+    ("TestGradTransform", "test_no_grad_mixed", _E + "test_no_grad"),
+    ("TestGradTransform", "test_no_grad_nested_simple", _E + "test_no_grad"),
+    ("TestGradTransform", "test_no_grad_nested_complicated", _E + "test_no_grad"),
+    ("TestGradTransform", "test_no_grad_value", _E + "test_no_grad"),
+    ("TestGradTransform", "test_no_grad_outside_vjp", _E + "test_no_grad_and_vjp"),
+    ("TestGradTransform", "test_no_grad_outside_vjp_fn", _E + "test_no_grad_and_vjp"),
+    ("TestGradTransform", "test_no_grad_outside_vjp_only", _E + "test_no_grad_outside_vjp_only"),
+    ("TestGradTransform", "test_pop_dynamic_layer_stack_to_depth_single", _INTERNAL),
+    ("TestGradTransform", "test_pop_dynamic_layer_stack_to_depth_mixed", _INTERNAL),
+    ("TestGradTransform", "test_inference_mode_outside_grad", _E + "test_inference_mode"),
+    (
+        "TestGradTransform",
+        "test_inference_mode_nograd_outside_grad",
+        "here: test_inference_mode_and_no_grad_outside_grad",
+    ),
+    ("TestGradTransform", "test_inference_mode_outside_vjp", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_outside_jvp", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_outside_jacrev", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_outside_vmap_grad", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_outside_grad_vmap", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_nested_grad", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_jacrev_grad", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_inside_grad", _E + "test_inference_mode"),
+    ("TestGradTransform", "test_inference_mode_restored", _E + "test_inference_mode"),
+    ("TestAutogradFunction", "test_unwrap_dead_wrappers", _INTERNAL),
+    (
+        "TestAutogradFunction",
+        "test_set_materialize_grads",
+        "here: test_function_materialize_grads_and_needs_input_grad",
+    ),
+    (
+        "TestAutogradFunction",
+        "test_function_returns_input",
+        (
+            "differs: a Function returning its saved input as-is runs (torch refuses it with "
+            "setup_context); here: test_function_returns_input[True-input]"
+        ),
+    ),
+    (
+        "TestAutogradFunction",
+        "test_needs_input_grads",
+        "here: test_function_materialize_grads_and_needs_input_grad",
+    ),
+    (
+        "TestAutogradFunction",
+        "test_once_differentiable_autograd_vjp",
+        "here: test_once_differentiable_under_vjp",
+    ),
+    (
+        "TestAutogradFunction",
+        "test_once_differentiable_grad_vjp",
+        "here: test_once_differentiable_under_vjp",
+    ),
+    (
+        "TestAutogradFunction",
+        "test_grad_fn_name",
+        (
+            "differs: grad_fn is a tape Node whose repr names the Function, not a generated "
+            "class; here: test_function_grad_fn_names_the_function"
+        ),
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_no_vmap_staticmethod_and_no_generate_vmap_rule",
+        "here: test_function_vmap_rule[no_vmap_rule]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_has_vmap_staticmethod_and_has_generate_vmap_rule",
+        "here: test_function_vmap_rule[both_rules]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_info_object",
+        "here: test_function_vmap_rule[info_object]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_in_dims_single_input",
+        (
+            "differs: the rule gets in_dims 0 (the batch axis moved first), not the user's; "
+            "here: test_function_vmap_rule_in_dims_differs"
+        ),
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_in_dims_multiple_inputs",
+        "here: test_function_vmap_rule[in_dims_multiple_inputs]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_skips_empty_layer",
+        "here: test_function_vmap_rule[skips_empty_layer]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_none_returns",
+        "here: test_function_vmap_rule[none_returns]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_should_have_two_returns",
+        "here: test_function_vmap_rule[should_have_two_returns_one]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_incompatible_out_dims_error_msg",
+        "here: test_function_vmap_rule[incompatible_out_dims]",
+    ),
+    (
+        "TestAutogradFunctionVmapAPI",
+        "test_kwarg_only_tensors",
+        "here: test_function_vmap_rule[kwarg_only_tensors]",
+    ),
+    ("TestVmapOfGrad", "test_per_sample_grads_inplace_view", _E + "test_per_sample_grads"),
+    (
+        "TestVmapOfGrad",
+        "test_new_zeros_materializes_tensor",
+        _E + "test_new_zeros_and_new_empty_materialize",
+    ),
+    (
+        "TestVmapOfGrad",
+        "test_new_empty_materializes_tensor",
+        _E + "test_new_zeros_and_new_empty_materialize",
+    ),
+    ("TestVmapOfGrad", "test_per_sample_grads_simple", _E + "test_per_sample_grads"),
+    (
+        "TestVmapOfGrad",
+        "test_per_sample_grads_embeddingnet",
+        _E + "test_per_sample_grads_embeddingnet",
+    ),
+    ("TestVmapOfGrad", "test_log_softmax", _E + "test_vmap_of_vjp_log_softmax"),
+    ("TestJac", "test_simple", _E + "test_jac_simple_shapes"),
+    ("TestJac", "test_simple_not_flat", _E + "test_jac_simple_shapes"),
+    ("TestJac", "test_take", _E + "test_jac_take"),
+    ("TestJac", "test_diff_numel", _E + "test_jac_take"),
+    ("TestJac", "test_vmap_on_jac_simple", _E + "test_jac_simple_shapes"),
+    ("TestJac", "test_nested_jac_simple", _E + "test_jac_simple_shapes"),
+    ("TestJac", "test_multiple_args", _E + "test_jac_argnums_and_outputs"),
+    ("TestJac", "test_multiple_outputs_multiple_argnums", _E + "test_jac_argnums_and_outputs"),
+    ("TestJac", "test_multiple_outputs_single_argnums", _E + "test_jac_argnums_and_outputs"),
+    ("TestJac", "test_multiple_outputs_pytree", _E + "test_jac_pytrees"),
+    ("TestJac", "test_multiple_inputs_pytree", _E + "test_jac_pytrees"),
+    ("TestJac", "test_dimensionality", _E + "test_jac_dimensionality_aux_and_any_pytree"),
+    ("TestJac", "test_aux_tensor", _E + "test_jac_dimensionality_aux_and_any_pytree"),
+    ("TestJac", "test_aux_pytree", _E + "test_jac_dimensionality_aux_and_any_pytree"),
+    ("TestJac", "test_outputs_can_any_pytree", _E + "test_jac_dimensionality_aux_and_any_pytree"),
+    ("TestJac", "test_multiple_inputs_outputs_pytree", _E + "test_jac_pytrees"),
+    ("TestJac", "test_multiple_inputs_outputs_pytree_multidim", _E + "test_jac_pytrees"),
+    ("TestJac", "test_unrelated_input", _E + "test_jac_unrelated"),
+    ("TestJac", "test_unrelated_output", _E + "test_jac_unrelated"),
+    ("TestJac", "test_empty_output", _E + "test_jac_errors_where_torch_raises"),
+    ("TestJac", "test_argnums_tuple", _E + "test_jac_argnums_and_outputs"),
+    ("TestJac", "test_argnums_effect_on_return", _E + "test_jac_argnums_and_outputs"),
+    ("TestJac", "test_argnums_defaults_to_zero", _E + "test_jac_argnums_and_outputs"),
+    ("TestJac", "test_empty_argnums", _E + "test_jac_errors_where_torch_raises"),
+    ("TestJac", "test_out_of_bounds_argnums", _E + "test_jac_errors_where_torch_raises"),
+    ("TestJac", "test_negative_argnums", _E + "test_jac_errors_where_torch_raises"),
+    ("TestJac", "test_repeated_argnums", _E + "test_jac_errors_where_torch_raises"),
+    ("TestJac", "test_float_argnums", _E + "test_jac_errors_where_torch_raises"),
+    ("TestJac", "test_hessian_simple", _E + "test_hessian"),
+    ("TestJac", "test_against_reference_simple", _E + "test_jac_against_reference"),
+    ("TestJac", "test_against_reference_multi_input", _E + "test_jac_against_reference"),
+    (
+        "TestJac",
+        "test_against_reference_multi_input_multi_output",
+        _E + "test_jac_against_reference",
+    ),
+    ("TestJac", "test_against_reference_unrelated_outputs", _E + "test_jac_against_reference"),
+    ("TestJac", "test_against_reference_zero_dim", _E + "test_jac_against_reference"),
+    ("TestJac", "test_against_reference_correctness_different_devices", _DEV),
+    ("TestJac", "test_against_reference_default_arg", _E + "test_jac_against_reference"),
+    ("TestJac", "test_inplace", _E + "test_jac_inplace"),
+    ("TestJac", "test_chunk_jacrev", _E + "test_chunk_jacrev"),
+    ("TestJac", "test_chunk_jacrev_composition", _E + "test_chunk_jacrev_composition"),
+    ("TestJac", "test_chunk_jacrev_chunksize_one", "here: test_chunk_jacrev_dynamic_backward"),
+    ("TestJac", "test_complex_error", _T + "test_jac_complex_error"),
+    ("TestJac", "test_jac_with_non_tensor_args", _E + "test_jac_with_non_tensor_args"),
+    (
+        "TestHessian",
+        "test_hessian_vectorize_correctness_simple",
+        "here: test_hessian_vectorize_correctness[simple]",
+    ),
+    (
+        "TestHessian",
+        "test_hessian_vectorize_correctness_multi_input",
+        "here: test_hessian_vectorize_correctness[multi_input]",
+    ),
+    (
+        "TestHessian",
+        "test_hessian_vectorize_correctness_unrelated_outputs",
+        "here: test_hessian_vectorize_correctness[unrelated_outputs]",
+    ),
+    ("TestHessian", "test_jacfwd_different_levels", _E + "test_jacfwd_different_levels"),
+    (
+        "TestJvp",
+        "test_inplace_on_captures",
+        (
+            "differs: a write into a captured array is allowed; "
+            + _T
+            + "test_grad_write_into_captured_array"
+        ),
+    ),
+    ("TestJvp", "test_simple", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_multiple_inputs", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_pytree_inputs", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_pytree_inputs_error_cases", _E + "test_jvp_errors_where_torch_raises"),
+    ("TestJvp", "test_unrelated_input", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_unrelated_output", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_strict_mode", _E + "test_jvp_errors_where_torch_raises"),
+    ("TestJvp", "test_multiple_outputs", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_multiple_inputs_outputs", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_jvp_new_tensor", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_primals_tangents_length_mismatch", _E + "test_jvp_errors_where_torch_raises"),
+    ("TestJvp", "test_nonempty_primals_and_tangents", _E + "test_jvp_errors_where_torch_raises"),
+    ("TestJvp", "test_inputs_are_tuples_of_tensors", _E + "test_jvp_errors_where_torch_raises"),
+    ("TestJvp", "test_outputs_can_any_pytree", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_aux_tensor", _E + "test_jvp_values_and_pytrees"),
+    ("TestJvp", "test_aux_pytree", _E + "test_jvp_values_and_pytrees"),
+    (
+        "TestJvp",
+        "test_autograd_function_disables_fwd_grad",
+        (
+            "n/a: torch's private fwAD._set_fwd_grad_enabled / _is_fwd_grad_enabled, which "
+            "gpuad does not have"
+        ),
+    ),
+    (
+        "TestJvp",
+        "test_disable_fwd_grad_outside",
+        (
+            "n/a: torch's private fwAD._set_fwd_grad_enabled / _is_fwd_grad_enabled, which "
+            "gpuad does not have"
+        ),
+    ),
+    (
+        "TestJvp",
+        "test_disable_fwd_grad_inside",
+        (
+            "n/a: torch's private fwAD._set_fwd_grad_enabled / _is_fwd_grad_enabled, which "
+            "gpuad does not have"
+        ),
+    ),
+    (
+        "TestJvp",
+        "test_disable_fwd_grad_mixed",
+        (
+            "n/a: torch's private fwAD._set_fwd_grad_enabled / _is_fwd_grad_enabled, which "
+            "gpuad does not have"
+        ),
+    ),
+    ("TestJvp", "test_jvp_inside_autograd_function", _E + "test_jvp_inside_autograd_function"),
+    ("TestJvp", "test_zerotensor_vmapjvp_interaction", _E + "test_zerotensor_vmapjvp_interaction"),
+    ("TestLinearize", "test_linearize_basic", _E + "test_linearize"),
+    ("TestLinearize", "test_linearize_return", _E + "test_linearize"),
+    ("TestLinearize", "test_linearize_composition_vmap", _E + "test_linearize"),
+    ("TestLinearize", "test_linearize_composition_grad", _E + "test_linearize"),
+    ("TestLinearize", "test_linearize_nested_input_nested_output", _E + "test_linearize"),
+    (
+        "TestLinearize",
+        "test_linearize_errors",
+        (
+            "differs: a tangent of another dtype is taken (torch raises); here: "
+            "test_linearize_tangent_dtype_differs; the structure and shape errors: "
+            + _E
+            + "test_linearize_errors"
+        ),
+    ),
+    (
+        "TestVmapJvpInplaceView",
+        "test_all_dual_no_view",
+        _T + "test_vmap_jvp_inplace_into_arguments",
+    ),
+    (
+        "TestVmapJvpInplaceView",
+        "test_all_dual_base_view_inplace",
+        _T + "test_vmap_jvp_inplace_into_arguments",
+    ),
+    (
+        "TestVmapJvpInplaceView",
+        "test_all_dual_base_inplace",
+        _T + "test_vmap_jvp_inplace_into_arguments",
+    ),
+    (
+        "TestVmapJvpInplaceView",
+        "test_right_dual_view_prop",
+        _T + "test_vmap_jvp_inplace_view_of_copy",
+    ),
+    (
+        "TestVmapJvpInplaceView",
+        "test_right_dual_base_prop",
+        _T + "test_vmap_jvp_inplace_view_of_copy",
+    ),
+    ("TestHelpers", "test_CtxWithSavedTensors_error_if_name_collision", _INTERNAL),
+    ("TestHelpers", "test_CtxWithSavedTensors_nesting", _INTERNAL),
+    ("TestHelpers", "test_CtxWithSavedTensors_overrides_saved_tensors", _INTERNAL),
+    ("TestHelpers", "test_CtxWithSavedTensors_passthrough", _INTERNAL),
+    (
+        "TestHelpers",
+        "test_debug_unwrap",
+        (
+            "n/a: torch.func.debug_unwrap unwraps functorch's wrapper tensors; gpuad's "
+            "transforms pass plain Tensors"
+        ),
+    ),
+    ("TestHelpers", "test_reductify_leaf", _INTERNAL),
+    ("TestComposability", "test_deprecation_vmap", _DEPR),
+    ("TestComposability", "test_deprecation_transforms", _DEPR),
+    ("TestComposability", "test_grad_grad", _E + "test_composability"),
+    ("TestComposability", "test_grad_vmap", _E + "test_composability"),
+    ("TestComposability", "test_grad_vjp", _E + "test_composability"),
+    ("TestComposability", "test_vmap_grad", _E + "test_composability"),
+    ("TestComposability", "test_vmap_vmap", _E + "test_composability"),
+    ("TestComposability", "test_vmap_vjp", _E + "test_composability"),
+    ("TestComposability", "test_vjp_grad", _E + "test_composability"),
+    ("TestComposability", "test_vjp_vmap", _E + "test_composability"),
+    ("TestComposability", "test_vjp_vjp", _E + "test_composability"),
+    ("TestComposability", "test_make_fx_vmap", _FX),
+    ("TestComposability", "test_make_fx_jacrev", _FX),
+    ("TestComposability", "test_make_fx_vjp", _FX),
+    ("TestComposability", "test_no_warning_on_import_functorch", _DEPR),
+    (
+        "TestComposability",
+        "test_requires_grad_inside_transform",
+        (
+            "differs: requires_grad_() inside a transform is allowed (documented); "
+            + _T
+            + "test_requires_grad_inside_transform"
+        ),
+    ),
+    (
+        "TestComposability",
+        "test_retain_grad_inside_transform",
+        (
+            "differs: retain_grad() inside grad is a no-op; here: "
+            "test_retain_grad_inside_transform_differs"
+        ),
+    ),
+    (
+        "TestComposability",
+        "test_autograd_functional_jacrev_inside_transform",
+        "here: test_autograd_functional_inside_transforms",
+    ),
+    (
+        "TestComposability",
+        "test_autograd_functional_vjp_inside_transform",
+        "here: test_autograd_functional_inside_transforms",
+    ),
+    (
+        "TestComposability",
+        "test_autograd_functional_jvp_inside_transform",
+        "here: test_autograd_functional_inside_transforms",
+    ),
+    (
+        "TestComposability",
+        "test_autograd_functional_jacfwd_inside_transform",
+        "here: test_autograd_functional_inside_transforms",
+    ),
+    (
+        "TestComposability",
+        "test_autograd_function_no_setup_context",
+        (
+            "differs: gpuad supports what torch refuses (documented in docs/porting.md); "
+            + _E
+            + "test_jvp_inside_autograd_function"
+        ),
+    ),
+    (
+        "TestComposability",
+        "test_transforms_dont_support_saved_tensor_hooks",
+        (
+            "differs: saved-tensor hooks work under the transforms (docs/porting.md); "
+            + _E
+            + "test_jvp_with_saved_tensor_hooks"
+        ),
+    ),
+    (
+        "TestComposability",
+        "test_vjp_doesnt_support_saved_tensor_hooks",
+        (
+            "differs: saved-tensor hooks work under the transforms (docs/porting.md); "
+            + _E
+            + "test_jvp_with_saved_tensor_hooks"
+        ),
+    ),
+    (
+        "TestComposability",
+        "test_jvp_supports_saved_tensor_hooks",
+        _E + "test_jvp_with_saved_tensor_hooks",
+    ),
+    ("TestComposability", "test_can_use_functionalize_when_key_is_excluded", _FX),
+    (
+        "TestComposability",
+        "test_can_use_vmap_when_key_is_excluded",
+        "n/a: torch's dispatch keys (_ExcludeDispatchKeyGuard)",
+    ),
+    (
+        "TestComposability",
+        "test_can_use_grad_when_key_is_excluded",
+        "n/a: torch's dispatch keys (_ExcludeDispatchKeyGuard)",
+    ),
+    ("TestMakeFunctional", "test_disable_autograd_tracking", _MAKE_FUNCTIONAL),
+    ("TestMakeFunctional", "test_parameter_tying", _MAKE_FUNCTIONAL),
+    ("TestMakeFunctional", "test_buffer_tying", _MAKE_FUNCTIONAL),
+    ("TestMakeFunctional", "test_with_buffers_disable_autograd_tracking", _MAKE_FUNCTIONAL),
+    (
+        "TestMakeFunctional",
+        "test_using_detach_functional_call",
+        "here: test_functional_call_detached_params",
+    ),
+    ("TestMakeFunctional", "test_parameter_tying_grad", _MAKE_FUNCTIONAL),
+    ("TestMakeFunctional", "test_parameter_tying_ensemble", _MAKE_FUNCTIONAL),
+    (
+        "TestMakeFunctional",
+        "test_correctness_mnist",
+        (
+            "n/a: a seeded torch.nn initialisation and Dropout2d in training mode cannot be "
+            "reproduced in another library; functional_call of conv/pool/linear nets: "
+            + _E
+            + "test_per_sample_grads_embeddingnet"
+        ),
+    ),
+    ("TestMakeFunctional", "test_combine_state_for_ensemble_error", _MAKE_FUNCTIONAL),
+    ("TestMakeFunctional", "test_combine_state_for_ensemble_smoke", _MAKE_FUNCTIONAL),
+    ("TestMakeFunctional", "test_stack_module_state_smoke", "here: test_stack_module_state"),
+    ("TestMakeFunctional", "test_stack_module_state_leaf", "here: test_stack_module_state"),
+    (
+        "TestMakeFunctional",
+        "test_stack_module_state_mismatch_error",
+        "here: test_stack_module_state_requires_grad_mismatch",
+    ),
+    ("TestMakeFunctional", "test_stack_module_state_error", "here: test_stack_module_state"),
+    (
+        "TestMakeFunctional",
+        "test_make_functional_state_correctly_returned_after_forward",
+        "here: test_functional_call_state_restored_after_forward",
+    ),
+    ("TestExamplesCorrectness", "test_maml_regression", _E + "test_maml_regression"),
+    (
+        "TestExamplesCorrectness",
+        "test_maml_omniglot",
+        (
+            "n/a: three 64-channel convolutions on 28x28 images per task (minutes of CPU); "
+            "its grad-of-grad over functional_call is " + _E + "test_maml_regression"
+        ),
+    ),
+    (
+        "TestExamplesCorrectness",
+        "test_update_batch_norm",
+        (
+            "n/a: replace_all_batch_norm_modules_ (functorch) and a 43264-wide linear layer; "
+            "per-sample grads over functional_call: " + _E + "test_per_sample_grads_embeddingnet"
+        ),
+    ),
+    (
+        "TestExamplesCorrectness",
+        "test_lennard_jones_batched_jac",
+        _E + "test_lennard_jones_batched_jac",
+    ),
+    ("TestExamplesCorrectness", "test_ensemble_regression", _E + "test_ensemble_regression"),
+    (
+        "TestExamplesCorrectness",
+        "test_find_learning_rate_ensembling",
+        _E + "test_find_learning_rate_ensembling",
+    ),
+    ("TestExamplesCorrectness", "test_resnet18_per_sample_grads", "n/a: torchvision's resnet18"),
+    ("TestFunctionalize", "test_simple_view", "here: test_functionalize[mutations-simple_view]"),
+    (
+        "TestFunctionalize",
+        "test_multioutput_view",
+        "here: test_functionalize[mutations-multioutput_view]",
+    ),
+    (
+        "TestFunctionalize",
+        "test_multioutput_view_preserves_autograd_metadata",
+        (
+            "differs: torch refuses writing into a multi-output view; gpuad runs it exactly; "
+            "here: test_functionalize_multioutput_view_mutation_differs"
+        ),
+    ),
+    (
+        "TestFunctionalize",
+        "test_multioutput_view_regeneration_matches_eager",
+        "here: test_functionalize[mutations-multioutput_view_regeneration_matches_eager]",
+    ),
+    ("TestFunctionalize", "test_inplace_view", "here: test_functionalize[mutations-inplace_view]"),
+    ("TestFunctionalize", "test_linear", "here: test_functionalize[mutations-linear]"),
+    (
+        "TestFunctionalize",
+        "test_multioutput_inplace_slice_view",
+        (
+            "differs: in-place shape changes of a view raise; here: "
+            "test_functionalize_inplace_slice_view_differs"
+        ),
+    ),
+    (
+        "TestFunctionalize",
+        "test_functionalize_opt_tensor_list",
+        "here: test_functionalize[mutations-opt_tensor_list]",
+    ),
+    ("TestFunctionalize", "test_functionalize_grad", "here: test_functionalize_grad_and_vmap_jvp"),
+    (
+        "TestFunctionalize",
+        "test_vmap_functionalize_jvp",
+        "here: test_functionalize_grad_and_vmap_jvp",
+    ),
+    ("TestFunctionalize", "test_functionalize_fake_tensors", "n/a: torch's FakeTensorMode"),
+    ("TestFunctionalize", "test_functionalize_fx_simple", _FX),
+    ("TestFunctionalize", "test_functionalize_fx_transpose_simple", _FX),
+    ("TestFunctionalize", "test_functionalize_fx_out_op", _FX),
+    ("TestFunctionalize", "test_functionalize_fx_multi_out_op", _FX),
+    ("TestFunctionalize", "test_functionalize_fx_reapply_views_simple", _FX),
+    (
+        "TestFunctionalize",
+        "test_functionalize_nonfunctional_output",
+        "here: test_functionalize[mutations-nonfunctional_output]",
+    ),
+    (
+        "TestFunctionalize",
+        "test_functionalize_optional_tensorlist1",
+        "here: test_functionalize[mutations-opt_tensor_list]",
+    ),
+    ("TestFunctionalize", "test_functionalize_optional_tensorlist2", _FX),
+    ("TestFunctionalize", "test_resize_program_inputs", _FX),
+    ("TestHigherOrderOperatorInteraction", "test_basic_sum", _HOP),
+    ("TestHigherOrderOperatorInteraction", "test_vmap_sum", _HOP),
+    ("TestHigherOrderOperatorInteraction", "test_grad_sum", _HOP),
+    ("TestHigherOrderOperatorInteraction", "test_grad_grad_sum", _HOP),
+    ("TestHigherOrderOperatorInteraction", "test_vmap_grad_sum", _HOP),
+    ("TestHigherOrderOperatorInteraction", "test_no_grad_outside_grad", _HOP),
+    ("TestHigherOrderOperatorInteraction", "test_no_grad_inside_grad", _HOP),
+    (
+        "TestHigherOrderOperatorInteraction",
+        "test_grad_name_wrapping",
+        _T + "test_grad_keeps_function_name",
+    ),
+    (
+        "TestHigherOrderOperatorInteraction",
+        "test_functional_call_multiple_dicts",
+        "here: test_functional_call_multiple_dicts",
+    ),
+    ("TestCompileTransforms", "test_compile_vmap_hessian", _COMPILE),
+    ("TestCompileTransforms", "test_compile_dynamic_grad_stride_slice_mha", _COMPILE),
+    ("TestCompileTransforms", "test_compile_dynamic_grad_vjp_index_select_pytree", _COMPILE),
+    ("TestCompileTransforms", "test_compile_dynamic_grad_vjp_trace_pytree", _COMPILE),
+    ("TestCompileTransforms", "test_grad_deprecated_api", _COMPILE),
+    (
+        "TestGradTrackingTensorToList",
+        "test_tolist_with_grad",
+        "here: test_tolist_inside_grad[with_grad]",
+    ),
+    (
+        "TestGradTrackingTensorToList",
+        "test_tolist_nested_grad",
+        "here: test_tolist_inside_grad[nested_grad]",
+    ),
+    (
+        "TestGradTrackingTensorToList",
+        "test_tolist_multidimensional_grad",
+        "here: test_tolist_inside_grad[multidimensional_grad]",
+    ),
+    (
+        "TestGradTrackingTensorToList",
+        "test_tolist_conj_neg_grad",
+        "here: test_tolist_inside_grad[conj_neg_grad]",
+    ),
+    (
+        "TestVmapAPI",
+        "test_non_tensor_output_raises",
+        (
+            "differs: a Python number returned by the function is an output (documented); "
+            + _V
+            + "test_number_outputs"
+        ),
+    ),
+    (
+        "TestVmapAPI",
+        "test_different_map_dim_size_raises",
+        _V + "test_different_map_dim_size_raises",
+    ),
+    ("TestVmapAPI", "test_func_with_no_inputs", _V + "test_func_with_no_batched_inputs"),
+    ("TestVmapAPI", "test_func_with_no_tensors", _V + "test_func_with_no_batched_inputs"),
+    (
+        "TestVmapAPI",
+        "test_constant_function",
+        "here: test_vmap_api_against_torch[constant_function]",
+    ),
+    ("TestVmapAPI", "test_single_input", _V + "test_single_and_multiple_inputs_and_outputs"),
+    ("TestVmapAPI", "test_multiple_inputs", _V + "test_single_and_multiple_inputs_and_outputs"),
+    ("TestVmapAPI", "test_multiple_outputs", _V + "test_single_and_multiple_inputs_and_outputs"),
+    ("TestVmapAPI", "test_multiple_outputs2", _V + "test_single_and_multiple_inputs_and_outputs"),
+    ("TestVmapAPI", "test_nested_with_same_map_dim", _V + "test_nested"),
+    (
+        "TestVmapAPI",
+        "test_nested_with_diag_embed",
+        "here: test_vmap_api_against_torch[nested_with_diag_embed]",
+    ),
+    ("TestVmapAPI", "test_nested_with_different_map_dim", _V + "test_nested"),
+    (
+        "TestVmapAPI",
+        "test_noop_in_inner_vmap",
+        "here: test_vmap_api_against_torch[noop_in_inner_vmap]",
+    ),
+    ("TestVmapAPI", "test_unsupported_op_err_msg", "here: test_vmap_unsupported_op_err_msg"),
+    ("TestVmapAPI", "test_nonzero_out_dims", _V + "test_nonzero_out_dims"),
+    ("TestVmapAPI", "test_multiple_out_dims", _V + "test_multiple_and_nested_out_dims"),
+    ("TestVmapAPI", "test_nested_out_dims", _V + "test_multiple_and_nested_out_dims"),
+    (
+        "TestVmapAPI",
+        "test_out_dims_edge_case",
+        "here: test_vmap_api_against_torch[out_dims_edge_case]",
+    ),
+    (
+        "TestVmapAPI",
+        "test_out_dims_none_tuple",
+        "here: test_vmap_api_against_torch[out_dims_none_tuple]",
+    ),
+    ("TestVmapAPI", "test_out_dims_none", _V + "test_out_dims_none"),
+    (
+        "TestVmapAPI",
+        "test_out_dims_normal_tensor",
+        "here: test_vmap_api_against_torch[out_dims_normal_tensor]",
+    ),
+    ("TestVmapAPI", "test_pytree_returns", _V + "test_pytree_returns"),
+    (
+        "TestVmapAPI",
+        "test_pytree_odict_returns",
+        "here: test_vmap_api_against_torch[pytree_odict_returns]",
+    ),
+    (
+        "TestVmapAPI",
+        "test_pytree_returns_outdims",
+        "here: test_vmap_api_against_torch[pytree_returns_outdims]",
+    ),
+    (
+        "TestVmapAPI",
+        "test_pytree_returns_broadcast_simple",
+        "here: test_vmap_api_against_torch[pytree_returns_broadcast_simple]",
+    ),
+    (
+        "TestVmapAPI",
+        "test_pytree_returns_broadcast_nested",
+        "here: test_vmap_api_against_torch[pytree_returns_broadcast_nested]",
+    ),
+    (
+        "TestVmapAPI",
+        "test_out_dims_must_be_int_or_collection_of_int_err_msg",
+        _V + "test_out_dims_errors",
+    ),
+    ("TestVmapAPI", "test_out_dims_and_num_outputs_mismatch_err_msg", _V + "test_out_dims_errors"),
+    ("TestVmapAPI", "test_out_dim_out_of_bounds_err_msg", _V + "test_out_dims_errors"),
+    ("TestVmapAPI", "test_non_zero_in_dims", _V + "test_in_dims"),
+    ("TestVmapAPI", "test_none_in_dims", _V + "test_in_dims"),
+    ("TestVmapAPI", "test_nested_non_default_in_dims", _V + "test_in_dims"),
+    ("TestVmapAPI", "test_nested_negative_in_dims", _V + "test_in_dims"),
+    ("TestVmapAPI", "test_non_default_in_dims_out_dims", _V + "test_in_dims"),
+    ("TestVmapAPI", "test_item_throws", _V + "test_item_and_control_flow_raise"),
+    (
+        "TestVmapAPI",
+        "test_data_dependent_control_flow_throws",
+        _V + "test_item_and_control_flow_raise",
+    ),
+    ("TestVmapAPI", "test_accepts_nested_inputs", _V + "test_accepts_nested_inputs"),
+    ("TestVmapAPI", "test_in_dims_wrong_type_err_msg", _V + "test_in_dims_errors"),
+    ("TestVmapAPI", "test_not_enough_in_dims_err_msg", _V + "test_in_dims_errors"),
+    ("TestVmapAPI", "test_integer_in_dim_but_not_tensor_input_err_msg", _V + "test_in_dims_errors"),
+    ("TestVmapAPI", "test_in_dim_not_in_tensor_err_msg", _V + "test_in_dims_errors"),
+    (
+        "TestVmapAPI",
+        "test_fallback_does_not_warn_by_default",
+        (
+            "n/a: warnings of torch's slow per-example fallback (gpuad warns once per "
+            "primitive without a batching rule)"
+        ),
+    ),
+    (
+        "TestVmapAPI",
+        "test_fallback_warns_when_warnings_are_enabled",
+        (
+            "n/a: warnings of torch's slow per-example fallback (gpuad warns once per "
+            "primitive without a batching rule)"
+        ),
+    ),
+    (
+        "TestVmapAPI",
+        "test_fallback_zero_dim",
+        (
+            "differs: a batch of size 0 is mapped (torch's fallback refuses it); "
+            + _V
+            + "test_zero_size_batch_and_multiple_returns"
+        ),
+    ),
+    ("TestVmapAPI", "test_fallback_atan2", "here: test_vmap_api_against_torch[fallback_atan2]"),
+    (
+        "TestVmapAPI",
+        "test_fallback_masked_fill",
+        "here: test_vmap_api_against_torch[fallback_masked_fill]",
+    ),
+    (
+        "TestVmapAPI",
+        "test_fallback_multiple_returns",
+        _V + "test_zero_size_batch_and_multiple_returns",
+    ),
+    (
+        "TestVmapAPI",
+        "test_inplace_fallback_unary",
+        (
+            "differs: writes into a vmapped argument raise; here: "
+            "test_vmap_inplace_into_arguments_differs[unary]"
+        ),
+    ),
+    (
+        "TestVmapAPI",
+        "test_inplace_fallback_nary_same_levels",
+        (
+            "differs: writes into a vmapped argument raise; here: "
+            "test_vmap_inplace_into_arguments_differs[nary_same_levels]"
+        ),
+    ),
+    (
+        "TestVmapAPI",
+        "test_inplace_fallback_nary_different_levels",
+        (
+            "differs: writes into a vmapped argument raise; here: "
+            "test_vmap_inplace_into_arguments_differs[nary_different_levels]"
+        ),
+    ),
+    (
+        "TestVmapAPI",
+        "test_backward_unsupported_interaction",
+        _V + "test_backward_inside_vmap_raises",
+    ),
+    (
+        "TestVmapAPI",
+        "test_grad_unsupported_interaction",
+        (
+            "here: test_vmap_fallback_with_undefined_grad (autograd.grad inside vmap: "
+            "batched cotangents of a graph recorded outside, as test_batched_gradient_basic "
+            "in torch)"
+        ),
+    ),
+    (
+        "TestVmapAPI",
+        "test_batched_gradient_basic",
+        "here: test_vmap_fallback_with_undefined_grad; " + _V + "test_batched_gradient_basic",
+    ),
+    ("TestVmapAPI", "test_functools_partial", _V + "test_functools_partial_and_module"),
+    ("TestVmapAPI", "test_nn_module", _V + "test_functools_partial_and_module"),
+    (
+        "TestVmapAPI",
+        "test_fallback_with_undefined_grad",
+        "here: test_vmap_fallback_with_undefined_grad",
+    ),
+    ("TestVmapAPI", "test_reshape_dim_into", _INTERNAL),
+    ("TestVmapAPI", "test_reshape_dim_outof", _INTERNAL),
+    (
+        "TestVmapAPI",
+        "test_batch_rule_does_not_need_to_handle_no_batched_input",
+        _V + "test_batch_rule_without_batched_input",
+    ),
+    (
+        "TestVmapAPI",
+        "test_vmap_autocast_cpu",
+        "n/a: torch.autocast under vmap (skipped on CPU upstream; CUDA)",
+    ),
+    (
+        "TestVmapAPI",
+        "test_vmap_autocast_cuda",
+        "n/a: torch.autocast under vmap (skipped on CPU upstream; CUDA)",
+    ),
+    ("TestVmapAPI", "test_restore_vmap_pytree_input_output", _INTERNAL),
+    ("TestVmapAPI", "test_restore_vmap_no_vmapped_inputs", _INTERNAL),
+    ("TestVmapAPI", "test_restore_vmap_unexpanded_outputs", _INTERNAL),
+    ("TestRandomness", "test_factory_ops", _V + "test_factory_ops_randomness"),
+    ("TestRandomness", "test_randperm", _V + "test_randperm_and_dropout_randomness"),
+    ("TestRandomness", "test_dropout", _V + "test_randperm_and_dropout_randomness"),
+    (
+        "TestRandomness",
+        "test_alpha_dropout",
+        "here: test_dropout_variants_randomness[first-alpha_dropout]",
+    ),
+    (
+        "TestRandomness",
+        "test_feature_dropout",
+        "here: test_dropout_variants_randomness[last-feature_dropout2d]",
+    ),
+    (
+        "TestRandomness",
+        "test_feature_alpha_dropout",
+        "here: test_dropout_variants_randomness[none-feature_alpha_dropout]",
+    ),
+    ("TestRandomness", "test_like_functions", "here: test_random_inplace_and_like_randomness"),
+    (
+        "TestRandomness",
+        "test_random_unary_inplace",
+        "here: test_random_inplace_and_like_randomness",
+    ),
+    ("TestRandomness", "test_bernoulli_in_place", "here: test_random_inplace_and_like_randomness"),
+    (
+        "TestRandomness",
+        "test_random_binary_out_of_place",
+        "here: test_random_out_of_place_randomness",
+    ),
+    (
+        "TestRandomness",
+        "test_random_unary_out_of_place",
+        "here: test_random_out_of_place_randomness",
+    ),
+    ("TestRandomness", "test_multinomial", "here: test_random_out_of_place_randomness"),
+    ("TestRandomness", "test_unsupported_random", "here: test_unsupported_random"),
+    (
+        "TestRandomness",
+        "test_chunk_vmap",
+        (
+            'differs: randomness="different" raises (draw outside, pass batched); here: '
+            "test_randomness_different_differs"
+        ),
+    ),
+    (
+        "TestRandomness",
+        "test_vmap_chunksize",
+        (
+            'differs: randomness="different" raises (draw outside, pass batched); here: '
+            "test_randomness_different_differs"
+        ),
+    ),
+    (
+        "TestRandomness",
+        "test_jacfwd_with_random",
+        (
+            'differs: randomness="different" raises (draw outside, pass batched); here: '
+            "test_randomness_different_differs"
+        ),
+    ),
+    ("TestRandomness", "test_dropout_unbatched", "here: test_dropout_unbatched[same]"),
+    ("TestAutogradFunctional", "test_vjp_err_check", "here: test_af_err_check[vjp]"),
+    ("TestAutogradFunctional", "test_vjp_err_check_strict", "here: test_af_err_check_strict[vjp]"),
+    ("TestAutogradFunctional", "test_vjp_no_grad", "here: test_af_no_grad[vjp]"),
+    ("TestAutogradFunctional", "test_vjp_output", "here: test_af_output_and_scalar[vjp]"),
+    ("TestAutogradFunctional", "test_vjp_scalar", "here: test_af_output_and_scalar[vjp]"),
+    ("TestAutogradFunctional", "test_vjp_create_graph", "here: test_af_create_graph[vjp]"),
+    ("TestAutogradFunctional", "test_jvp_err_check", "here: test_af_err_check[jvp]"),
+    ("TestAutogradFunctional", "test_jvp_err_check_strict", "here: test_af_err_check_strict[jvp]"),
+    ("TestAutogradFunctional", "test_jvp_no_grad", "here: test_af_no_grad[jvp]"),
+    ("TestAutogradFunctional", "test_jvp_output", "here: test_af_output_and_scalar[jvp]"),
+    ("TestAutogradFunctional", "test_jvp_scalar", "here: test_af_output_and_scalar[jvp]"),
+    ("TestAutogradFunctional", "test_jvp_create_graph", "here: test_af_create_graph[jvp]"),
+    (
+        "TestAutogradFunctional",
+        "test_construct_standard_basis_for",
+        "n/a: torch's private autograd.functional._construct_standard_basis_for",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_vectorize_raises_no_warnings",
+        "here: test_af_vectorize_raises_no_warnings[jacobian]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_hessian_vectorize_raises_no_warnings",
+        "here: test_af_vectorize_raises_no_warnings[hessian]",
+    ),
+    ("TestAutogradFunctional", "test_jacobian_err_check", "here: test_af_err_check[jacobian]"),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_err_check_strict",
+        "here: test_af_err_check_strict[jacobian]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_err_check_strict_vectorize",
+        "here: test_af_err_check_strict_vectorize[jacobian]",
+    ),
+    ("TestAutogradFunctional", "test_jacobian_no_grad", "here: test_af_no_grad[jacobian]"),
+    ("TestAutogradFunctional", "test_jacobian_output", "here: test_af_output_and_scalar[jacobian]"),
+    ("TestAutogradFunctional", "test_jacobian_scalar", "here: test_af_output_and_scalar[jacobian]"),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_create_graph",
+        "here: test_af_create_graph[jacobian]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_vectorize_correctness_simple",
+        "here: test_jacobian_vectorize_correctness[simple]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_vectorize_correctness_multi_input",
+        "here: test_jacobian_vectorize_correctness[multi_input]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_vectorize_correctness_multi_input_multi_output",
+        "here: test_jacobian_vectorize_correctness[multi_input_multi_output]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_vectorize_correctness_unrelated_outputs",
+        "here: test_jacobian_vectorize_correctness[unrelated_outputs]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_vectorize_correctness_zero_dim",
+        "here: test_jacobian_vectorize_correctness[zero_dim]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_vectorize_correctness_different_dtype",
+        "here: test_jacobian_vectorize_correctness[different_dtype]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_hessian_vectorize_correctness_simple",
+        "here: test_hessian_vectorize_correctness[simple]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_hessian_vectorize_correctness_multi_input",
+        "here: test_hessian_vectorize_correctness[multi_input]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_hessian_vectorize_correctness_unrelated_outputs",
+        "here: test_hessian_vectorize_correctness[unrelated_outputs]",
+    ),
+    ("TestAutogradFunctional", "test_hessian_err_check", "here: test_af_err_check[hessian]"),
+    (
+        "TestAutogradFunctional",
+        "test_hessian_err_check_strict",
+        "here: test_af_err_check_strict[hessian]",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_hessian_err_check_strict_vectorize",
+        "here: test_af_err_check_strict_vectorize[hessian]",
+    ),
+    ("TestAutogradFunctional", "test_hessian_no_grad", "here: test_af_no_grad[hessian]"),
+    ("TestAutogradFunctional", "test_hessian_output", "here: test_af_output_and_scalar[hessian]"),
+    ("TestAutogradFunctional", "test_hessian_scalar", "here: test_af_output_and_scalar[hessian]"),
+    ("TestAutogradFunctional", "test_hessian_create_graph", "here: test_af_create_graph[hessian]"),
+    ("TestAutogradFunctional", "test_vhp_err_check", "here: test_af_err_check[vhp]"),
+    ("TestAutogradFunctional", "test_vhp_err_check_strict", "here: test_af_err_check_strict[vhp]"),
+    ("TestAutogradFunctional", "test_vhp_no_grad", "here: test_af_no_grad[vhp]"),
+    ("TestAutogradFunctional", "test_vhp_output", "here: test_af_output_and_scalar[vhp]"),
+    ("TestAutogradFunctional", "test_vhp_scalar", "here: test_af_output_and_scalar[vhp]"),
+    ("TestAutogradFunctional", "test_vhp_create_graph", "here: test_af_create_graph[vhp]"),
+    ("TestAutogradFunctional", "test_hvp_err_check", "here: test_af_err_check[hvp]"),
+    ("TestAutogradFunctional", "test_hvp_err_check_strict", "here: test_af_err_check_strict[hvp]"),
+    ("TestAutogradFunctional", "test_hvp_no_grad", "here: test_af_no_grad[hvp]"),
+    ("TestAutogradFunctional", "test_hvp_output", "here: test_af_output_and_scalar[hvp]"),
+    ("TestAutogradFunctional", "test_hvp_scalar", "here: test_af_output_and_scalar[hvp]"),
+    ("TestAutogradFunctional", "test_hvp_create_graph", "here: test_af_create_graph[hvp]"),
+    (
+        "TestAutogradFunctional",
+        "test_jacobian_match_vjp_jvp",
+        "here: test_af_match_vjp_jvp_and_vhp_hvp",
+    ),
+    (
+        "TestAutogradFunctional",
+        "test_hessian_match_vhp_hvp",
+        "here: test_af_match_vjp_jvp_and_vhp_hvp",
+    ),
+)
+
+
+def _param_values(fn) -> set[str]:
+    return {
+        str(v) for m in getattr(fn, "pytestmark", []) if m.name == "parametrize" for v in m.args[1]
+    }
+
+
+def test_every_gap_has_a_mapping():
+    assert len(GAPS) == len({(c, n) for c, n, _ in GAPS}) == 413
+    per_class = {}
+    for cls, name, where in GAPS:
+        per_class[cls] = per_class.get(cls, 0) + 1
+        assert where.startswith(("here:", "covered:", "n/a:", "differs:")), (cls, name)
+        if where.startswith("differs:"):
+            assert "here:" in where or "covered:" in where, (cls, name)
+        for fn, param in re.findall(r"here: (test_\w+)(?:\[([\w-]+)\])?", where):
+            assert fn in globals(), (name, fn)
+            if param:
+                values = _param_values(globals()[fn])
+                assert set(param.split("-")) <= values, (name, param, values)
+        for path, obj in re.findall(r"covered: ([\w/.]+\.py)::(\w+)", where):
+            text = (Path(__file__).parent / path).read_text()
+            assert f"def {obj}(" in text, (name, path, obj)
+    # the upstream classes and their sizes (test_eager_transforms.py, test_vmap.py's two
+    # classes, test_functional.py's TestAutogradFunctional)
+    assert per_class == {
+        "TestSliceArgnums": 9,
+        "TestGradTransform": 74,
+        "TestAutogradFunction": 7,
+        "TestAutogradFunctionVmapAPI": 10,
+        "TestVmapOfGrad": 6,
+        "TestJac": 42,
+        "TestHessian": 4,
+        "TestJvp": 23,
+        "TestLinearize": 6,
+        "TestVmapJvpInplaceView": 5,
+        "TestHelpers": 6,
+        "TestComposability": 28,
+        "TestMakeFunctional": 15,
+        "TestExamplesCorrectness": 7,
+        "TestFunctionalize": 20,
+        "TestHigherOrderOperatorInteraction": 9,
+        "TestCompileTransforms": 5,
+        "TestGradTrackingTensorToList": 4,
+        "TestVmapAPI": 64,
+        "TestRandomness": 17,
+        "TestAutogradFunctional": 52,
+    }, per_class
