@@ -86,6 +86,11 @@ def test_autograd_functional_inside_transforms(backend):
         gfunc.jvp(
             lambda x: AF.jvp(gnp.sin, x, gnp.ones(1))[1], (ad.tensor([0.3]),), (ad.tensor([1.0]),)
         )
+    x0 = ad.tensor(np.array([1.0, 2.0]))  # closing over the variable: a zero before, too
+    with pytest.raises(ad.GradError, match="create_graph=True"):
+        gfunc.grad(lambda w: AF.jacobian(lambda x: w * x**2, x0).sum())(ad.tensor([0.5, 0.5]))
+    jac = gfunc.grad(lambda w: AF.jacobian(lambda x: w * x**2, x0, create_graph=True).sum())
+    np.testing.assert_allclose(np.asarray(jac(ad.tensor([0.5, 0.5])).numpy()), [2.0, 4.0])
     g = gfunc.grad(lambda x: AF.vjp(lambda x: x.sin().sum(), x, create_graph=True)[1])
     np.testing.assert_allclose(float(g(ad.tensor(0.3))), -np.sin(0.3))
 

@@ -67,21 +67,20 @@ def _outputs(x: Any, where: str) -> tuple[bool, tuple]:
 def _inside_transform(values: tuple, create_graph: bool, where: str) -> None:
     """Refuse what torch refuses, where gpuad would otherwise answer wrongly: a batched value
     (inside vmap: these functions would see the whole batch as one input), a forward-mode
-    tangent (inside jvp/jacfwd: it would be dropped), and, inside grad/vjp with
-    ``create_graph=False``, an input that requires grad (the result is cut from its history,
-    so the enclosing transform would see a zero derivative)."""
+    tangent (inside jvp/jacfwd: it would be dropped), and any call inside grad/vjp with
+    ``create_graph=False`` (the result is cut from the history of the inputs and of what the
+    function closes over, so the enclosing transform would see a zero derivative)."""
     what = None
     for a in values:
         if isinstance(a, Tensor) and a._bat is not None:
             what = "inside vmap (it would treat the whole batch as one input)"
         elif isinstance(a, Tensor) and a._tan:
             what = "under forward mode (jvp, jacfwd: the tangents would be dropped)"
-    if what is None and not create_graph and getattr(_state.local, "tr_depth", 0) and any(
-        isinstance(a, Tensor) and a.requires_grad for a in values
-    ):
+    if what is None and not create_graph and getattr(_state.local, "tr_depth", 0):
         what = (
             "inside grad/vjp with create_graph=False (its result would be cut from the "
-            "input's history, so the enclosing transform would see a zero derivative)"
+            "history of the inputs and of the values the function closes over, so the "
+            "enclosing transform would see a zero derivative)"
         )
     if what is not None:
         raise GradError(
