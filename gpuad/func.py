@@ -56,7 +56,7 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
 
     Example: ``grad(lambda x: (x ** 2).sum())(x)``  # 2 x
     """
-    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False, scalar=True)
     return _tensors_of(_tr.grad(f, argnums=argnums, has_aux=has_aux), func)
 
 
@@ -68,7 +68,7 @@ def grad_and_value(
 
     Example: ``g, v = grad_and_value(f)(x)``
     """
-    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False, scalar=True)
     vg = _tr.value_and_grad(f, argnums=argnums, has_aux=has_aux)
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple:
@@ -385,13 +385,14 @@ def _randomness(where: str, value: str, allowed: tuple) -> None:
         )
 
 
-def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = True
-                     ) -> Callable:
+def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = True,
+                     scalar: bool = False) -> Callable:
     """``func``, refusing what torch.func refuses as the output of a differentiated function
     (gpuad's own transforms take all three, as JAX): with ``has_aux``, a pair that is not a
     tuple; with ``outputs``, no output at all (``()``, ``[]``, ``{}``) or a Python number among
-    the outputs (torch wants Tensors; gpuad would read a number as a constant)."""
-    if not (has_aux or outputs):
+    the outputs (torch wants Tensors; gpuad would read a number as a constant); with
+    ``scalar`` (grad), an output with dimensions, also one of one element."""
+    if not (has_aux or outputs or scalar):
         return func
 
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -403,6 +404,12 @@ def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = 
                 f"length {len(out) if isinstance(out, tuple | list) else 1}"
             )
         main = out[0] if has_aux else out
+        if scalar and getattr(main, "ndim", 0):
+            raise RuntimeError(
+                f"{where}: Expected f(*args) to return a scalar Tensor, got tensor with "
+                f"{main.ndim} dims (as torch.func). Maybe you wanted to use the vjp or jacrev "
+                f"APIs instead? (gpuad.grad takes a one-element output)"
+            )
         if not outputs or main is None:  # (gpuad's own error names a missing return)
             return out
         leaves = tree_flatten(main)[0]

@@ -155,3 +155,16 @@ def test_vmap_over_autograd_grad_cotangents(backend):
         )
     with pytest.raises(ad.GradError, match="is_grads_batched"):
         gfunc.vmap(lambda v: ad.autograd.grad(y, x, v, create_graph=True)[0])(ad.tensor(vs))
+
+
+def test_func_grad_wants_a_0d_output(backend):
+    """gpuad.func.grad (torch.func's conventions) took a one-element output of shape (1,),
+    which torch.func.grad refuses; gpuad.grad (JAX's conventions) still takes it."""
+    x = ad.tensor(np.array([1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="scalar Tensor, got tensor with 1 dims"):
+        gfunc.grad(lambda x: x.sum(0, keepdims=True))(x)
+    with pytest.raises(RuntimeError, match="scalar Tensor"):
+        gfunc.grad_and_value(lambda x: ((x**2).sum().reshape(1, 1), x), has_aux=True)(x)
+    np.testing.assert_allclose(ad.grad(lambda x: gnp.sum(x, keepdims=True))(np.ones(2)), 1.0)
+    g = gfunc.vmap(gfunc.grad(lambda x: (x**2).sum()))(ad.tensor(np.ones((3, 2))))
+    np.testing.assert_allclose(np.asarray(g.numpy()), 2.0)
