@@ -217,8 +217,11 @@ def _vmapped_cotangents(outs, ins, grad_outputs, create_graph, where):
         graph.update(t._bat or ())
     if extra <= graph:
         return None  # the graph was recorded inside this vmap: per example already
-    if len(extra) > 1 or graph or create_graph or any(
-        isinstance(g, Tensor) and (g.requires_grad or g._tan) for g in gos
+    if (
+        len(extra) > 1
+        or graph
+        or create_graph
+        or any(isinstance(g, Tensor) and (g.requires_grad or g._tan) for g in gos)
     ):
         raise GradError(
             f"{where} inside vmap with grad_outputs batched over a vmap the differentiated "
