@@ -1785,7 +1785,8 @@ def _unview(rule, params, part, new):
         from .prims.indexing import diagonal_rows_cols
 
         n, m = part.shape[-2:]
-        rows, cols = diagonal_rows_cols(_xp(part.data), n, m, params["offset"])
+        data = part._data if isinstance(part, Tensor) else part  # (batched inside vmap)
+        rows, cols = diagonal_rows_cols(_xp(data), n, m, params["offset"])
         return _rules.index_update_(part, new, index=(Ellipsis, rows, cols))
     if name == "broadcast_to" and _np.prod(part.shape) == _np.prod(new.shape):
         # new dims of length 1 only (torch's x.expand(1, *x.shape)): one to one, a reshape

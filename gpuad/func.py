@@ -45,6 +45,7 @@ __all__ = [
     "functional_call",
     "stack_module_state",
     "linearize",
+    "functionalize",
 ]
 
 
@@ -55,7 +56,7 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
 
     Example: ``grad(lambda x: (x ** 2).sum())(x)``  # 2 x
     """
-    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False, scalar=True)
     return _tensors_of(_tr.grad(f, argnums=argnums, has_aux=has_aux), func)
 
 
@@ -67,7 +68,7 @@ def grad_and_value(
 
     Example: ``g, v = grad_and_value(f)(x)``
     """
-    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False)
+    f = _outputs_checked(func, "grad_and_value(f)(*args)", has_aux, outputs=False, scalar=True)
     vg = _tr.value_and_grad(f, argnums=argnums, has_aux=has_aux)
 
     def wrapper(*args: Any, **kwargs: Any) -> tuple:
@@ -211,6 +212,28 @@ def vmap(
     return _named(wrapper, func)
 
 
+def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
+    """``func`` itself, as torch.func's ``functionalize`` gives it: the same outputs and the
+    same writes into its arguments. torch needs the rewrite to hand mutation-free programs to
+    its compilers and batching rules; gpuad's transforms take in-place writes and views as
+    they are (or raise where they cannot), so there is nothing to remove. ``remove`` is
+    checked as torch checks it.
+
+    Example: ``grad(functionalize(f))(x)`` is ``grad(f)(x)``
+    """
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(
+            f"functionalize(f, remove='mutations'): received invalid argument for "
+            f"remove={remove!r}. Valid options are: 'mutations' (mutations are removed) and "
+            f"'mutations_and_views' (mutations and views are removed)"
+        )
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return _named(wrapper, func)
+
+
 def functional_call(
     module: Any,
     parameter_and_buffer_dicts: Any,
@@ -310,7 +333,8 @@ def _tied(slots: dict, given: dict, get: Callable) -> dict:
 
 def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(params, buffers)``: each parameter and buffer of models of one class stacked along a
-    new first axis, parameters as leaf Tensors that require grad, as torch.func's. With
+    new first axis, parameters as leaf Tensors that require grad where the models' do (all
+    or none of them), as torch.func's. With
     ``functional_call`` and ``vmap`` over dim 0 this runs an ensemble.
 
     Example: ``params, buffers = stack_module_state([Net() for _ in range(5)])``
@@ -333,8 +357,14 @@ def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str,
                 )
         out = {}
         for k in named[0]:
+            flags = {bool(d[k].requires_grad) for d in named} if grad else {False}
+            if len(flags) > 1:  # as torch: a parameter frozen in some models only is an error
+                raise RuntimeError(
+                    f"stack_module_state: Expected {k} from each model to have the same "
+                    f".requires_grad"
+                )
             s = _gnp.stack([d[k].detach() for d in named])
-            out[k] = Tensor(s._data if isinstance(s, Tensor) else s, requires_grad=grad)
+            out[k] = Tensor(s._data if isinstance(s, Tensor) else s, requires_grad=flags.pop())
         return out
 
     params = stacked([dict(m.named_parameters()) for m in models], True)
@@ -355,13 +385,14 @@ def _randomness(where: str, value: str, allowed: tuple) -> None:
         )
 
 
-def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = True
-                     ) -> Callable:
+def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = True,
+                     scalar: bool = False) -> Callable:
     """``func``, refusing what torch.func refuses as the output of a differentiated function
     (gpuad's own transforms take all three, as JAX): with ``has_aux``, a pair that is not a
     tuple; with ``outputs``, no output at all (``()``, ``[]``, ``{}``) or a Python number among
-    the outputs (torch wants Tensors; gpuad would read a number as a constant)."""
-    if not (has_aux or outputs):
+    the outputs (torch wants Tensors; gpuad would read a number as a constant); with
+    ``scalar`` (grad), an output with dimensions, also one of one element."""
+    if not (has_aux or outputs or scalar):
         return func
 
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -373,6 +404,12 @@ def _outputs_checked(func: Callable, where: str, has_aux: bool, outputs: bool = 
                 f"length {len(out) if isinstance(out, tuple | list) else 1}"
             )
         main = out[0] if has_aux else out
+        if scalar and getattr(main, "ndim", 0):
+            raise RuntimeError(
+                f"{where}: Expected f(*args) to return a scalar Tensor, got tensor with "
+                f"{main.ndim} dims (as torch.func). Maybe you wanted to use the vjp or jacrev "
+                f"APIs instead? (gpuad.grad takes a one-element output)"
+            )
         if not outputs or main is None:  # (gpuad's own error names a missing return)
             return out
         leaves = tree_flatten(main)[0]

@@ -528,7 +528,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0,
         start = next(_state.seq) if not prev else 0
         try:
             new_args, nums, trees = _prepare(args, argnums, "grad", allow_int, holomorphic)
-            out = f(*new_args, **kwargs)
+            local.tr_depth = getattr(local, "tr_depth", 0) + 1  # autograd.functional reads it
+            try:
+                out = f(*new_args, **kwargs)
+            finally:
+                local.tr_depth -= 1
             aux = None
             if has_aux:
                 if not (isinstance(out, tuple | list) and len(out) == 2):
@@ -622,7 +626,12 @@ def vjp(f: Callable, *primals: Any, has_aux: bool = False):
     start = next(_state.seq)
     with _state.enable_grad():
         new_args, nums, trees = _prepare(primals, tuple(range(len(primals))), "vjp")
-        out = f(*new_args)
+        local = _state.local
+        local.tr_depth = getattr(local, "tr_depth", 0) + 1  # autograd.functional reads it
+        try:
+            out = f(*new_args)
+        finally:
+            local.tr_depth -= 1
         aux = None
         if has_aux:
             if not (isinstance(out, tuple | list) and len(out) == 2):

@@ -301,22 +301,33 @@ def _check_vmap_rule(cls: type, generate: bool) -> None:
 def _vmap_level(cls: type, args: tuple, level: int) -> Any:
     from ..batching import from_batch, to_batch
     from ..batching.api import randomness
+    from ..tree import tree_flatten, tree_unflatten
 
     name = cls.__qualname__
     size = None
+
+    def batched(a: Any) -> bool:
+        return isinstance(a, Tensor) and a._bat is not None and level in a._bat
+
+    flat = []  # (leaves, treedef) of each argument: a list or dict of Tensors is looked into
+    for a in args:
+        leaves, tdef = tree_flatten(a)
+        flat.append((leaves, tdef))
+        for x in leaves:
+            if batched(x):
+                size = x._data.shape[x._bat.index(level)]
     in_dims = []
     inner = []
-    for a in args:
-        if isinstance(a, Tensor) and a._bat is not None and level in a._bat:
-            size = a._data.shape[a._bat.index(level)]
-            inner.append(None)
-            in_dims.append(0)
-        else:
-            inner.append(a)
-            in_dims.append(None)
-    for k, a in enumerate(args):
-        if in_dims[k] == 0:
-            inner[k] = from_batch(a, level, 0, size)
+    for a, (leaves, tdef) in zip(args, flat, strict=True):
+        dims = [0 if batched(x) else None for x in leaves]
+        vals = [from_batch(x, level, 0, size) if d == 0 else x
+                for x, d in zip(leaves, dims, strict=True)]
+        if isinstance(a, Tensor) or len(leaves) == 1 and leaves[0] is a:
+            in_dims.append(dims[0] if dims else None)
+            inner.append(vals[0] if vals else a)
+        else:  # as torch: the in_dims entry of a container has the container's structure
+            in_dims.append(tree_unflatten(tdef, dims))
+            inner.append(tree_unflatten(tdef, vals))
     info = VmapInfo(batch_size=int(size), randomness=randomness() or "error")
     res = cls.vmap(info, tuple(in_dims), *inner)
     if not (isinstance(res, tuple) and len(res) == 2):

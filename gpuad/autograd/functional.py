@@ -60,13 +60,42 @@ def _outputs(x: Any, where: str) -> tuple[bool, tuple]:
                 f"a Tensor or a tuple of Tensors but output {i} has type "
                 f"{type(a).__name__}"
             )
+    _inside_transform(items, True, where)  # a function closing over a batched value
     return is_tuple, items
 
 
-def _prepare(inputs: tuple, create_graph: bool) -> tuple:
+def _inside_transform(values: tuple, create_graph: bool, where: str) -> None:
+    """Refuse what torch refuses, where gpuad would otherwise answer wrongly: a batched value
+    (inside vmap: these functions would see the whole batch as one input), a forward-mode
+    tangent (inside jvp/jacfwd: it would be dropped), and any call inside grad/vjp with
+    ``create_graph=False`` (the result is cut from the history of the inputs and of what the
+    function closes over, so the enclosing transform would see a zero derivative)."""
+    what = None
+    for a in values:
+        if isinstance(a, Tensor) and a._bat is not None:
+            what = "inside vmap (it would treat the whole batch as one input)"
+        elif isinstance(a, Tensor) and a._tan:
+            what = "under forward mode (jvp, jacfwd: the tangents would be dropped)"
+    if what is None and not create_graph and getattr(_state.local, "tr_depth", 0):
+        what = (
+            "inside grad/vjp with create_graph=False (its result would be cut from the "
+            "history of the inputs and of the values the function closes over, so the "
+            "enclosing transform would see a zero derivative)"
+        )
+    if what is not None:
+        raise GradError(
+            f"{where} called {what}; as torch, gpuad does not support torch.autograd.functional "
+            f"inside transforms: use gpuad.func.jacrev, jacfwd, vjp, jvp or hessian, which "
+            f"compose with vmap, grad and jvp"
+            + (", or pass create_graph=True" if what.startswith("inside grad") else "")
+        )
+
+
+def _prepare(inputs: tuple, create_graph: bool, where: str = "autograd.functional") -> tuple:
     """Differentiation targets: an argument that requires grad is seen through a recorded
     identity step when the results must stay differentiable (create_graph), else through a
     fresh leaf sharing its data."""
+    _inside_transform(inputs, create_graph, where)
     out = []
     for a in inputs:
         if create_graph and a.requires_grad:
@@ -160,7 +189,7 @@ def vjp(
     where = "autograd.functional.vjp"
     in_tuple, ins = _as_tuple(inputs, "inputs", where)
     with _state.enable_grad():
-        ins = _prepare(ins, create_graph)
+        ins = _prepare(ins, create_graph, where)
         out_tuple, outs = _outputs(func(*ins), where)
         if v is not None:
             _, vs = _as_tuple(v, "v", where)
@@ -203,7 +232,7 @@ def jvp(
             )
         vs = (Tensor(engine._rules._xp(ins[0]._data).ones(ins[0].shape, ins[0].dtype)),)
     with _state.enable_grad():
-        ins = _prepare(ins, create_graph)
+        ins = _prepare(ins, create_graph, where)
         out_tuple, outs = _outputs(func(*ins), where)
         us = tuple(Tensor(_zeros(o)._data, requires_grad=True) for o in outs)
         back = _grads(outs, ins, us, True)
@@ -258,7 +287,7 @@ def jacobian(
     _refuse_strict_vectorize(strict, vectorize, where)
     in_tuple, ins = _as_tuple(inputs, "inputs", where)
     with _state.enable_grad():
-        ins = _prepare(ins, create_graph)
+        ins = _prepare(ins, create_graph, where)
         out_tuple, outs = _outputs(func(*ins), where)
         blocks = []
         for i, o in enumerate(outs):
@@ -384,7 +413,7 @@ def _hessian_product(func, inputs, v, create_graph, strict, name):
             )
         vs = (Tensor(engine._rules._xp(ins[0]._data).ones(ins[0].shape, ins[0].dtype)),)
     with _state.enable_grad():
-        ins = _prepare(ins, create_graph)
+        ins = _prepare(ins, create_graph, where)
         out = func(*ins)
         if not isinstance(out, Tensor):
             raise TypeError(

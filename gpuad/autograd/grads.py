@@ -158,6 +158,13 @@ def grad(
         return _batched(
             outs, ins, grad_outputs, retain_graph, create_graph, allow_unused, materialize_grads
         )
+    level = _vmapped_cotangents(outs, ins, grad_outputs, create_graph, where)
+    if level is not None:  # vmap over the cotangents of a graph recorded outside it
+        gos = _as_list(grad_outputs, "grad_outputs", where)
+        size = next(int(g._data.shape[0]) for g in gos if isinstance(g, Tensor) and g._bat)
+        gos = [_moved_front(g, size) for g in gos]
+        res = _batched(outs, ins, gos, retain_graph, False, allow_unused, materialize_grads)
+        return tuple(None if r is None else Tensor(r._data, _bat=(level,)) for r in res)
     cots = _cotangents(outs, grad_outputs, where, "grad_outputs")
     nodes = [edge_of(t) for t in ins]
     res = _sweep(outs, cots, nodes, retain_graph, create_graph)
@@ -189,6 +196,50 @@ def grad(
                 Tensor(engine._np.array(g) if isinstance(g, engine._np.generic) else g.copy())
             )
     return tuple(result)
+
+
+def _vmapped_cotangents(outs, ins, grad_outputs, create_graph, where):
+    """The vmap level over which ``grad_outputs`` are batched while the graph (``outs``,
+    ``ins``) is not: torch's batched-gradient idiom ``vmap(lambda v: grad(y, x, v))(vs)``,
+    run as ``is_grads_batched``. None when no cotangent is batched beyond its output; an
+    error for the cases that idiom does not cover (the graph read at several levels)."""
+    if grad_outputs is None:
+        return None
+    gos = _as_list(grad_outputs, "grad_outputs", where)
+    extra = set()
+    for g in gos:
+        if isinstance(g, Tensor) and g._bat is not None:
+            extra.update(g._bat)
+    if not extra:
+        return None
+    graph = set()
+    for t in list(outs) + list(ins):
+        graph.update(t._bat or ())
+    if extra <= graph:
+        return None  # the graph was recorded inside this vmap: per example already
+    if (
+        len(extra) > 1
+        or graph
+        or create_graph
+        or any(isinstance(g, Tensor) and (g.requires_grad or g._tan) for g in gos)
+    ):
+        raise GradError(
+            f"{where} inside vmap with grad_outputs batched over a vmap the differentiated "
+            f"graph was not recorded in: gpuad maps one level of such cotangents (without "
+            f"create_graph); call grad(..., is_grads_batched=True) outside vmap, or use "
+            f"gpuad.func.vjp, whose vjp_fn composes with vmap"
+        )
+    return extra.pop()
+
+
+def _moved_front(g, size: int):
+    """A cotangent as ``is_grads_batched`` takes it: the ``size`` examples of the one vmap
+    level along a leading axis (an unbatched one repeated)."""
+    if isinstance(g, Tensor) and g._bat is not None:
+        return Tensor(g._data)  # one level: its axis is the first
+    data = g._data if isinstance(g, Tensor) else g
+    xp = engine._by_array_type[type(data)].xp
+    return Tensor(xp.broadcast_to(data, (size,) + tuple(data.shape)))
 
 
 def _batched(outs, ins, grad_outputs, retain_graph, create_graph, allow_unused, materialize):

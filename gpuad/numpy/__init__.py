@@ -813,7 +813,7 @@ def diagonal(x, offset: int = 0, axis1: int = 0, axis2: int = 1):
     """The diagonal of the (axis1, axis2) planes, moved to the last axis: of a Tensor, a view
     (writes through it reach ``x``, as torch's; NumPy's is read-only)."""
     x = moveaxis(x, (axis1, axis2), (-2, -1))
-    if isinstance(x, Tensor) and x._bat is None:
+    if isinstance(x, Tensor):  # inside vmap too: a write through it must reach x
         from ..prims.indexing import diagonal_
 
         return diagonal_(x, offset=int(offset), shape=tuple(x.shape))
