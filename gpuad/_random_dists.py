@@ -311,8 +311,12 @@ def _draw_binomial(gen, n, p):
     if gen is None:
         return _np.zeros(n.shape, _np.float64)
     bad = ~((n >= 0) & (p >= 0) & (p <= 1))
-    n_int = _np.where(bad, 0, _np.floor(_np.where(bad, 0.0, n))).astype(_np.int64)
-    draws = gen.binomial(n_int, _np.where(bad, 0.0, p)).astype(_np.float64)
+    endless = ~bad & _np.isinf(n)  # n = inf: inf successes (none when p = 0), as JAX
+    skip = bad | endless
+    n_int = _np.where(skip, 0, _np.floor(_np.where(skip, 0.0, n))).astype(_np.int64)
+    # (a 0-d draw comes back as a Python int)
+    draws = _np.asarray(gen.binomial(n_int, _np.where(skip, 0.0, p)), dtype=_np.float64)
+    draws = _np.where(endless, _np.where(p > 0, _np.inf, 0.0), draws)
     return _np.where(bad, _np.nan, draws)
 
 
@@ -457,10 +461,12 @@ def orthogonal(k, n: int, shape=(), dtype=None, m: int | None = None) -> Any:
     gnp = _gnp()
     n = int(n)
     m = n if m is None else int(m)
-    z = normal(k, (*_shape(shape), max(n, m), min(n, m)), dtype)
+    dt = _np.dtype(float if dtype is None else dtype)
+    work = dt if dt.itemsize >= 4 else _np.dtype(_np.float32)  # (no float16 QR in LAPACK)
+    z = normal(k, (*_shape(shape), max(n, m), min(n, m)), work)
     q, r = gnp.linalg.qr(z)
     d = gnp.diagonal(r, axis1=-2, axis2=-1)
-    q = q * gnp.sign(d)[..., None, :]
+    q = (q * gnp.sign(d)[..., None, :]).astype(dt)
     return q if n >= m else gnp.swapaxes(q, -1, -2)
 
 
