@@ -46,6 +46,7 @@ __all__ = [
     "f",
     "poisson",
     "binomial",
+    "multinomial",
     "geometric",
     "cauchy",
     "lognormal",
@@ -343,6 +344,32 @@ def binomial(k, n, p, shape=None, dtype=None) -> Any:
     n, p = _param(stop_gradient(n), "float64"), _param(stop_gradient(p), "float64")
     out = _binomial_p(k, n, p, shape=_out_shape("binomial", shape, n, p))
     return out.astype(dt)
+
+
+def multinomial(k, n, p, *, shape=None, dtype=None, unroll=1) -> Any:
+    """Multinomial counts of ``n`` trials over the outcomes along ``p``'s last axis, as
+    floats of shape ``shape`` (default ``p.shape``; ``n`` broadcasts to ``shape[:-1]``): one
+    binomial draw per outcome from the trials left (JAX's construction, with ``split(key)``
+    per outcome); constant in ``n`` and ``p``. ``unroll`` (JAX's scan) changes nothing.
+    Example: ``gpuad.random.multinomial(key, 10, gnp.array([0.2, 0.3, 0.5]))``"""
+    _check_key(k, "multinomial")
+    gnp = _gnp()
+    dt = _float(dtype)
+    n, p = _param(stop_gradient(n), "float64"), _param(stop_gradient(p), "float64")
+    shape = tuple(p.shape) if shape is None else _shape(shape)
+    if not shape:
+        raise ValueError("gpuad.random.multinomial: p needs an axis of outcomes (its last)")
+    n = gnp.broadcast_to(n, shape[:-1])
+    p = gnp.moveaxis(gnp.broadcast_to(p, shape), -1, 0)
+    left = gnp.flip(gnp.cumsum(gnp.flip(p, 0), axis=0), 0)  # the probability still to share
+    ratios = gnp.clip(p / gnp.where(left == 0, 1.0, left), 0.0, 1.0)
+    keys = split(k, shape[-1])
+    counts, rest = [], n
+    for i in range(shape[-1]):
+        c = binomial(keys[i], rest, ratios[i])
+        counts.append(c)
+        rest = rest - c
+    return gnp.stack(counts, axis=-1).astype(dt)
 
 
 def geometric(k, p, shape=None, dtype=None) -> Any:

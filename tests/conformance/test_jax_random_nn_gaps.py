@@ -823,10 +823,44 @@ def test_binomial_corner_cases():
     assert one.shape == () and 0 <= one <= 100 and one == np.round(one)
 
 
-def test_multinomial_is_missing():
-    """jax.random.multinomial has no gpuad counterpart: an AttributeError, never a guess."""
-    with pytest.raises(AttributeError):
-        jr.multinomial  # noqa: B018
+def test_multinomial():
+    """multinomial: JAX's example (frequencies of 1e5 trials within 1e-2 of p, zero
+    probabilities never drawn), shapes with p broadcast over a batch, each outcome's count
+    Binomial(trials, p_i) by chi-square over NumPy's grid of categories and trials (rows sum
+    to the trials), every float dtype of n and p, jit and vmap equal to eager draws."""
+    probs = np.array(
+        [[0.5, 0.2, 0.3], [0.1, 0.2, 0.7], [1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.0, 0.5]]
+    )
+    counts = to_numpy(jr.multinomial(KEY, 1e5, probs))
+    assert counts.shape == probs.shape and counts.dtype == np.float64
+    np.testing.assert_allclose(counts / 1e5, probs, atol=1e-2)
+    assert (counts[probs == 0] == 0).all()
+    for shape in [(5,), (2, 3), (2, 3, 5)]:
+        for outcomes in (2, 3, 4):
+            p = to_numpy(jr.dirichlet(jr.PRNGKey(outcomes), np.ones(outcomes)))
+            c = to_numpy(jr.multinomial(KEY, 1e5, p, shape=(*shape, outcomes)))
+            assert c.shape == (*shape, outcomes)
+            np.testing.assert_allclose(c / 1e5, np.broadcast_to(p, c.shape), atol=1e-2)
+    for categories in (1, 2, 5, 11):
+        for trials in (1, 3, 11):
+            p = np.linspace(-1, 2, categories)[::-1] ** 2
+            p /= p.sum()
+            c = to_numpy(jr.multinomial(KEY, trials, p, shape=(N, categories)))
+            np.testing.assert_array_equal(c.sum(-1), trials)
+            for i in range(categories):
+                if 0 < p[i] < 1:
+                    _chi2(c[:, i], st.binom(trials, p[i]).pmf)
+    for n_dt in (np.float16, np.float32, np.float64):
+        for p_dt in (np.float16, np.float32, np.float64):
+            for dt in (np.float16, np.float32, np.float64):
+                c = to_numpy(jr.multinomial(KEY, n_dt(10), (np.ones(3) / 3).astype(p_dt), dtype=dt))
+                assert c.dtype == dt and c.sum() == 10
+    draw = lambda k: jr.multinomial(k, 7, np.array([0.2, 0.3, 0.5]))  # noqa: E731
+    _same(ad.jit(draw)(KEY), draw(KEY))
+    keys = jr.split(KEY, 3)
+    batched = to_numpy(ad.vmap(draw)(keys))
+    for i in range(3):
+        np.testing.assert_array_equal(batched[i], to_numpy(draw(keys[i])))
 
 
 # ---- orthogonal, ball, generalized normal, multivariate normal -------------------------------
@@ -1556,27 +1590,10 @@ GAPS = (
     ("DistributionsTest", "testBinomialSample", "here: test_binomial"),
     ("DistributionsTest", "testBinomialCornerCases", "here: test_binomial_corner_cases"),
     ("DistributionsTest", "test_binomial_dtypes", "here: test_binomial_corner_cases"),
-    (
-        "DistributionsTest",
-        "testMultinomialExample",
-        "differs: gpuad.random has no multinomial (AttributeError); here: "
-        "test_multinomial_is_missing",
-    ),
-    (
-        "DistributionsTest",
-        "testMultinomialNumpy",
-        "differs: gpuad.random has no multinomial; here: test_multinomial_is_missing",
-    ),
-    (
-        "DistributionsTest",
-        "testMultinomialShape",
-        "differs: gpuad.random has no multinomial; here: test_multinomial_is_missing",
-    ),
-    (
-        "DistributionsTest",
-        "testMultinomialDtype",
-        "differs: gpuad.random has no multinomial; here: test_multinomial_is_missing",
-    ),
+    ("DistributionsTest", "testMultinomialExample", "here: test_multinomial"),
+    ("DistributionsTest", "testMultinomialNumpy", "here: test_multinomial"),
+    ("DistributionsTest", "testMultinomialShape", "here: test_multinomial"),
+    ("DistributionsTest", "testMultinomialDtype", "here: test_multinomial"),
     ("DistributionsTest", "test_batched_key_errors", "here: test_batched_and_invalid_keys_raise"),
     ("DistributionsTest", "test_randint_narrow_int_bias", "here: test_randint"),
     # CustomPRNGTest, RBGPRNGTest, UnsafeRBGPRNGTest (JAX's other key kinds; the checks that
