@@ -46,6 +46,7 @@ __all__ = [
     "f",
     "poisson",
     "binomial",
+    "multinomial",
     "geometric",
     "cauchy",
     "lognormal",
@@ -311,8 +312,12 @@ def _draw_binomial(gen, n, p):
     if gen is None:
         return _np.zeros(n.shape, _np.float64)
     bad = ~((n >= 0) & (p >= 0) & (p <= 1))
-    n_int = _np.where(bad, 0, _np.floor(_np.where(bad, 0.0, n))).astype(_np.int64)
-    draws = gen.binomial(n_int, _np.where(bad, 0.0, p)).astype(_np.float64)
+    endless = ~bad & _np.isinf(n)  # n = inf: inf successes (none when p = 0), as JAX
+    skip = bad | endless
+    n_int = _np.where(skip, 0, _np.floor(_np.where(skip, 0.0, n))).astype(_np.int64)
+    # (a 0-d draw comes back as a Python int)
+    draws = _np.asarray(gen.binomial(n_int, _np.where(skip, 0.0, p)), dtype=_np.float64)
+    draws = _np.where(endless, _np.where(p > 0, _np.inf, 0.0), draws)
     return _np.where(bad, _np.nan, draws)
 
 
@@ -339,6 +344,32 @@ def binomial(k, n, p, shape=None, dtype=None) -> Any:
     n, p = _param(stop_gradient(n), "float64"), _param(stop_gradient(p), "float64")
     out = _binomial_p(k, n, p, shape=_out_shape("binomial", shape, n, p))
     return out.astype(dt)
+
+
+def multinomial(k, n, p, *, shape=None, dtype=None, unroll=1) -> Any:
+    """Multinomial counts of ``n`` trials over the outcomes along ``p``'s last axis, as
+    floats of shape ``shape`` (default ``p.shape``; ``n`` broadcasts to ``shape[:-1]``): one
+    binomial draw per outcome from the trials left (JAX's construction, with ``split(key)``
+    per outcome); constant in ``n`` and ``p``. ``unroll`` (JAX's scan) changes nothing.
+    Example: ``gpuad.random.multinomial(key, 10, gnp.array([0.2, 0.3, 0.5]))``"""
+    _check_key(k, "multinomial")
+    gnp = _gnp()
+    dt = _float(dtype)
+    n, p = _param(stop_gradient(n), "float64"), _param(stop_gradient(p), "float64")
+    shape = tuple(p.shape) if shape is None else _shape(shape)
+    if not shape:
+        raise ValueError("gpuad.random.multinomial: p needs an axis of outcomes (its last)")
+    n = gnp.broadcast_to(n, shape[:-1])
+    p = gnp.moveaxis(gnp.broadcast_to(p, shape), -1, 0)
+    left = gnp.flip(gnp.cumsum(gnp.flip(p, 0), axis=0), 0)  # the probability still to share
+    ratios = gnp.clip(p / gnp.where(left == 0, 1.0, left), 0.0, 1.0)
+    keys = split(k, shape[-1])
+    counts, rest = [], n
+    for i in range(shape[-1]):
+        c = binomial(keys[i], rest, ratios[i])
+        counts.append(c)
+        rest = rest - c
+    return gnp.stack(counts, axis=-1).astype(dt)
 
 
 def geometric(k, p, shape=None, dtype=None) -> Any:
@@ -457,10 +488,12 @@ def orthogonal(k, n: int, shape=(), dtype=None, m: int | None = None) -> Any:
     gnp = _gnp()
     n = int(n)
     m = n if m is None else int(m)
-    z = normal(k, (*_shape(shape), max(n, m), min(n, m)), dtype)
+    dt = _np.dtype(float if dtype is None else dtype)
+    work = dt if dt.itemsize >= 4 else _np.dtype(_np.float32)  # (no float16 QR in LAPACK)
+    z = normal(k, (*_shape(shape), max(n, m), min(n, m)), work)
     q, r = gnp.linalg.qr(z)
     d = gnp.diagonal(r, axis1=-2, axis2=-1)
-    q = q * gnp.sign(d)[..., None, :]
+    q = (q * gnp.sign(d)[..., None, :]).astype(dt)
     return q if n >= m else gnp.swapaxes(q, -1, -2)
 
 

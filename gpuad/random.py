@@ -55,6 +55,7 @@ __all__ = [
     "rademacher",
     "laplace",
     "logistic",
+    "bits",
 ]
 
 
@@ -145,14 +146,38 @@ def _constant(where: str, why: str, **params) -> None:
 # ---- keys -----------------------------------------------------------------------------------
 
 
+def _seed(seed, where: str) -> int:
+    """The integer value of a scalar integer seed; anything else raises, as in JAX."""
+    shape = tuple(getattr(seed, "shape", ()))
+    if shape:
+        raise TypeError(
+            f"gpuad.random.{where} accepts a scalar seed, got an array of shape {shape}; "
+            f"for many keys, split one key (gpuad.random.split(key, n))"
+        )
+    if isinstance(seed, Tensor):
+        seed = seed.numpy()
+    integer = isinstance(seed, int) or _np.asarray(seed).dtype.kind in "iu"
+    if isinstance(seed, bool | _np.bool_) or not integer:
+        raise TypeError(
+            f"gpuad.random.{where}: the seed must be an integer, got {type(seed).__name__} {seed!r}"
+        )
+    value = int(seed)
+    if not -(2**63) <= value < 2**64:
+        raise OverflowError(
+            f"gpuad.random.{where}: seed {value} is outside the 64-bit range "
+            f"[-2**63, 2**64) (a larger one would share its key with a smaller one)"
+        )
+    return value
+
+
 def PRNGKey(seed: int) -> Any:  # noqa: N802  (JAX's name)
     """A key from an integer seed. Example: ``key = gpuad.random.PRNGKey(0)``"""
-    return _jr.key(int(seed))
+    return _jr.key(_seed(seed, "PRNGKey"))
 
 
 def key(seed: int) -> Any:
     """A key from an integer seed (as :func:`PRNGKey`). Example: ``k = gpuad.random.key(1)``"""
-    return _jr.key(int(seed))
+    return _jr.key(_seed(seed, "key"))
 
 
 def key_data(k) -> Any:
@@ -181,9 +206,38 @@ def fold_in(k, data: int) -> Any:
 
 
 def normal(k, shape=(), dtype=None) -> Any:
-    """Standard normal samples. Example: ``gpuad.random.normal(key, (3,))``"""
+    """Standard normal samples; for a complex ``dtype`` the real and imaginary parts are
+    independent ``N(0, 1/2)`` (as JAX). Example: ``gpuad.random.normal(key, (3,))``"""
     _check_key(k, "normal")
+    if dtype is not None and _np.dtype(dtype).kind == "c":
+        real = _np.finfo(_np.dtype(dtype)).dtype
+        z = _jr._normal(k, shape=(*_shape(shape), 2), dtype=str(real)) * real.type(math.sqrt(0.5))
+        return (z[..., 0] + 1j * z[..., 1]).astype(_np.dtype(dtype))
     return _jr._normal(k, shape=_shape(shape), dtype=_float(dtype))
+
+
+def _check_mode(mode, where: str, allowed=(None, "low", "high")) -> None:
+    """JAX's ``mode`` (the precision of its bits): gpuad's draws are float64 from 53 random
+    bits, as precise as JAX's ``"high"``, so every mode JAX accepts draws the same here."""
+    if mode not in allowed:
+        raise ValueError(f"gpuad.random.{where}: mode must be one of {allowed}, got {mode!r}")
+
+
+def bits(k, shape=(), dtype=None) -> Any:
+    """Random unsigned integers, every bit of ``dtype`` random (uint64 by default, as JAX's
+    with 64-bit types). Example: ``gpuad.random.bits(key, (3,), np.uint8)``"""
+    _check_key(k, "bits")
+    dt = _np.dtype(_np.uint64 if dtype is None else dtype)
+    if dt.kind != "u":
+        raise ValueError(
+            f"gpuad.random.bits: dtype argument must be an unsigned int dtype, got {dt}"
+        )
+    u = uniform(k, (*_shape(shape), 2))
+    # two uniform draws, 32 bits each (a float64 draw holds 53 random bits)
+    hi = _gnp().floor(u[..., 0] * 2.0**32).astype(_np.uint64)
+    lo = _gnp().floor(u[..., 1] * 2.0**32).astype(_np.uint64)
+    word = (hi << _np.uint64(32)) | lo
+    return (word >> _np.uint64(64 - 8 * dt.itemsize)).astype(dt)
 
 
 def uniform(k, shape=(), dtype=None, minval=0.0, maxval=1.0) -> Any:
@@ -199,6 +253,20 @@ def uniform(k, shape=(), dtype=None, minval=0.0, maxval=1.0) -> Any:
     return gnp.maximum(lo, u * (hi - lo) + lo)
 
 
+def _exact_range(minval, maxval) -> None:
+    """randint draws through float64: a range wider than 2**53 (known on the host) would
+    leave the low bits zero, so it raises instead."""
+    host = [v for v in (minval, maxval) if isinstance(v, int | _np.integer | _np.ndarray)]
+    if len(host) == 2:
+        span = _np.max(_np.asarray(maxval, dtype=object)) - _np.min(_np.asarray(minval, object))
+        if span > 2**53:
+            raise OverflowError(
+                f"gpuad.random.randint: the range [{minval}, {maxval}) is wider than 2**53 "
+                f"and cannot be drawn exactly (gpuad draws integers through float64); draw "
+                f"gpuad.random.bits(key, shape, np.uint64) for full-width integers"
+            )
+
+
 def _is_number(v, value: float) -> bool:
     return isinstance(v, int | float) and v == value
 
@@ -209,8 +277,9 @@ def _open_uniform(k, shape, dtype):
     return uniform(k, shape, dtype, minval=tiny, maxval=1.0)
 
 
-def gumbel(k, shape=(), dtype=None) -> Any:
+def gumbel(k, shape=(), dtype=None, mode=None) -> Any:
     """Standard Gumbel samples. Example: ``gpuad.random.gumbel(key, (3,))``"""
+    _check_mode(mode, "gumbel")
     gnp = _gnp()
     return -gnp.log(-gnp.log(_open_uniform(k, shape, dtype)))
 
@@ -241,13 +310,14 @@ def truncated_normal(k, lower, upper, shape=None, dtype=None) -> Any:
 
     gnp = _gnp()
     dt = _float(dtype)
+    work = dt if _np.dtype(dt).itemsize >= 4 else "float32"  # (erf, erfinv of float16)
     if shape is None:
         shape = _np.broadcast_shapes(_np.shape(lower), _np.shape(upper))
     sqrt2 = math.sqrt(2.0)
-    a = special.erf(gnp.asarray(lower, dtype=dt) / sqrt2)
-    b = special.erf(gnp.asarray(upper, dtype=dt) / sqrt2)
-    u = uniform(k, shape, dt, minval=a, maxval=b)
-    out = sqrt2 * special.erfinv(u)
+    a = special.erf(gnp.asarray(lower, dtype=work) / sqrt2)
+    b = special.erf(gnp.asarray(upper, dtype=work) / sqrt2)
+    u = uniform(k, shape, work, minval=a, maxval=b)
+    out = (sqrt2 * special.erfinv(u)).astype(dt)
     lo = gnp.nextafter(gnp.asarray(lower, dtype=dt), gnp.asarray(_np.inf, dtype=dt))
     hi = gnp.nextafter(gnp.asarray(upper, dtype=dt), gnp.asarray(-_np.inf, dtype=dt))
     return gnp.clip(out, lo, hi)
@@ -259,9 +329,10 @@ def multivariate_normal(k, mean, cov, shape=None, dtype=None, method: str = "cho
     ``mean`` and ``cov``. Differentiable in ``mean`` and ``cov``.
     Example: ``gpuad.random.multivariate_normal(key, m, c, (100,))``"""
     gnp = _gnp()
-    if method != "cholesky":
-        raise NotImplementedError(
-            f"gpuad.random.multivariate_normal: method={method!r}; only 'cholesky' is supported"
+    if method not in ("cholesky", "svd", "eigh"):
+        raise ValueError(
+            f"gpuad.random.multivariate_normal: method must be 'cholesky', 'svd' or 'eigh', "
+            f"got {method!r}"
         )
     mean = mean if isinstance(mean, Tensor) else gnp.asarray(mean, dtype=_float(dtype))
     cov = cov if isinstance(cov, Tensor) else gnp.asarray(cov, dtype=_float(dtype))
@@ -274,8 +345,15 @@ def multivariate_normal(k, mean, cov, shape=None, dtype=None, method: str = "cho
     if shape is None:
         shape = _np.broadcast_shapes(tuple(mean.shape[:-1]), tuple(cov.shape[:-2]))
     z = normal(k, (*_shape(shape), n), dtype)
-    chol = gnp.linalg.cholesky(cov)
-    return mean + gnp.einsum("...ij,...j->...i", chol, z)
+    if method == "cholesky":  # (a covariance that is not positive definite raises here)
+        factor = gnp.linalg.cholesky(cov)
+    elif method == "svd":  # cov = U S V^T, factor U sqrt(S): singular covariances too
+        u, sv, _ = gnp.linalg.svd(cov)
+        factor = u * gnp.sqrt(sv)[..., None, :]
+    else:
+        w, v = gnp.linalg.eigh(cov)
+        factor = v * gnp.sqrt(gnp.maximum(w, 0.0))[..., None, :]
+    return mean + gnp.einsum("...ij,...j->...i", factor, z)
 
 
 def rademacher(k, shape=(), dtype=int) -> Any:
@@ -286,9 +364,10 @@ def rademacher(k, shape=(), dtype=int) -> Any:
 # ---- discrete distributions -----------------------------------------------------------------
 
 
-def bernoulli(k, p=0.5, shape=None) -> Any:
+def bernoulli(k, p=0.5, shape=None, mode=None) -> Any:
     """Booleans that are True with probability ``p``; ``shape`` defaults to ``p``'s.
     Example: ``mask = gpuad.random.bernoulli(key, 0.9, (4,))``"""
+    _check_mode(mode, "bernoulli")
     if shape is None:
         shape = _np.shape(p)
     return _gnp().less(uniform(k, shape), p)
@@ -300,29 +379,42 @@ def randint(k, shape, minval, maxval, dtype=int) -> Any:
     dt = _np.dtype(dtype)
     if dt.kind not in "iu":
         raise TypeError(f"gpuad.random.randint: dtype must be an integer type, got {dt}")
-    lo = gnp.asarray(minval).astype(_np.float64)
-    hi = gnp.asarray(maxval).astype(_np.float64)
+    info = _np.iinfo(dt)
+    _exact_range(minval, maxval)
+    # bounds outside the dtype are clipped to it (maxval above it includes its largest
+    # value), and an empty range gives minval, as JAX's
+    lo = gnp.clip(gnp.asarray(minval).astype(_np.float64), float(info.min), float(info.max))
+    hi = gnp.clip(gnp.asarray(maxval).astype(_np.float64), float(info.min), float(info.max) + 1)
     u = uniform(k, shape)
-    r = gnp.floor(lo + u * (hi - lo))
-    return gnp.minimum(r, hi - 1).astype(dt)
+    r = gnp.minimum(gnp.floor(lo + u * (hi - lo)), hi - 1)
+    return gnp.where(hi > lo, r, lo).astype(dt)
 
 
-def categorical(k, logits, axis: int = -1, shape=None, replace: bool = True) -> Any:
+def categorical(k, logits, axis: int = -1, shape=None, replace: bool = True, mode=None) -> Any:
     """Samples of the categories along ``axis`` with log-probabilities ``logits``
     (Gumbel-max); ``replace=False`` draws the ``prod(shape[:-len(batch)])`` leading samples
     without replacement (Gumbel-top-k), as JAX does.
     Example: ``gpuad.random.categorical(key, gnp.log(p), shape=(10,))``"""
+    _check_mode(mode, "categorical", (None, "low", "high", "highest"))
     gnp = _gnp()
     logits = gnp.moveaxis(
         gnp.asarray(logits) if not isinstance(logits, Tensor) else logits, axis, -1
     )
     batch = tuple(logits.shape[:-1])
     shape = batch if shape is None else _shape(shape)
-    if tuple(shape[len(shape) - len(batch) :]) != batch:
+    tail = tuple(shape[len(shape) - len(batch) :]) if batch else ()
+    try:
+        fits = len(shape) >= len(batch) and _np.broadcast_shapes(tail, batch) == tail
+    except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(
             f"gpuad.random.categorical: shape {shape} must end with the logits' "
-            f"batch shape {batch} (logits.shape without axis {axis})"
+            f"batch shape {batch} (logits.shape without axis {axis}) or one it broadcasts to"
         )
+    if tail != batch:  # size-1 batch axes of the logits broadcast to shape
+        logits = gnp.broadcast_to(logits, (*tail, logits.shape[-1]))
+        batch = tail
     dtype = str(logits.dtype) if _np.dtype(logits.dtype).kind == "f" else None
     if not replace:
         n = math.prod(shape[: len(shape) - len(batch)])
@@ -343,17 +435,36 @@ def permutation(k, x, axis: int = 0, independent: bool = False) -> Any:
     Example: ``gpuad.random.permutation(key, 5)``"""
     gnp = _gnp()
     if isinstance(x, int | _np.integer):
+        if axis not in (0, -1):
+            raise ValueError(
+                f"gpuad.random.permutation: axis {axis} is out of bounds for range({x}) (one axis)"
+            )
         return gnp.argsort(uniform(k, (int(x),)))
+    if not hasattr(x, "shape") or not _np.shape(x):
+        raise TypeError(
+            f"gpuad.random.permutation: x must be an integer or an array with at least one "
+            f"axis, got {type(x).__name__} {x!r}"
+        )
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(
+            f"gpuad.random.permutation: axis {axis} is out of bounds for x of shape {x.shape}"
+        )
     if independent:
         order = gnp.argsort(uniform(k, x.shape), axis=axis)
         return gnp.take_along_axis(x, order, axis=axis)
     return gnp.take(x, gnp.argsort(uniform(k, (x.shape[axis],))), axis=axis)
 
 
-def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0) -> Any:
+def choice(k, a, shape=(), replace: bool = True, p=None, axis: int = 0, mode=None) -> Any:
     """Samples from ``a`` (an array along ``axis``, or ``range(a)`` for an integer), with or
     without replacement, uniformly or with probabilities ``p``.
     Example: ``gpuad.random.choice(key, 10, (3,), replace=False)``"""
+    _check_mode(mode, "choice")
+    if not isinstance(shape, tuple | list):
+        raise TypeError(
+            f"gpuad.random.choice: shape must be a sequence (a tuple), got "
+            f"{type(shape).__name__} {shape!r}; write ({shape},)"
+        )
     gnp = _gnp()
     n = int(a) if isinstance(a, int | _np.integer) else a.shape[axis]
     shape = _shape(shape)

@@ -590,6 +590,8 @@ RANDOM_CASES = {
     "ball": lambda k: _R.ball(k, 2, shape=(3,)),
     "orthogonal": lambda k: _R.orthogonal(k, 3),
     "wald": lambda k: _R.wald(k, 1.5, (3,)),
+    "multinomial": lambda k: _R.multinomial(k, 9, gnp.asarray(np.array([0.2, 0.3, 0.5]))),
+    "bits": lambda k: _R.bits(k, (3,), np.uint32),
     "wrap_key_data": lambda k: _R.wrap_key_data(k),
     "clone": lambda k: _R.clone(k),
 }

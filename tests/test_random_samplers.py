@@ -269,6 +269,7 @@ SMALL = {
     "f": lambda k: jr.f(k, 3.0, 5.0, (3,)),
     "poisson": lambda k: jr.poisson(k, np.array([1.0, 30.0]), (3, 2)),
     "binomial": lambda k: jr.binomial(k, 7, 0.4, (3,)),
+    "multinomial": lambda k: jr.multinomial(k, 7, np.array([0.2, 0.3, 0.5]), shape=(2, 3)),
     "geometric": lambda k: jr.geometric(k, 0.2, (3,)),
     "cauchy": lambda k: jr.cauchy(k, (3,)),
     "lognormal": lambda k: jr.lognormal(k, 0.5, (3,)),

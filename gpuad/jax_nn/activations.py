@@ -19,6 +19,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .. import numpy as gnp
 from .. import rules as _r
 from .._numpy_protocol import stop_gradient
@@ -85,8 +87,11 @@ def sigmoid(x: Array) -> Array:
 
 
 def _is_complex(x) -> bool:
-    return isinstance(x, complex) or getattr(data(x), "dtype", None) is not None and \
-        data(x).dtype.kind == "c"
+    return (
+        isinstance(x, complex)
+        or getattr(data(x), "dtype", None) is not None
+        and data(x).dtype.kind == "c"
+    )
 
 
 def softplus(x: Array) -> Array:
@@ -211,7 +216,10 @@ def gelu(x: Array, approximate: bool = True) -> Array:
         return x * cdf
     from ..scipy.special import erfc  # on first use: gpuad.scipy is slow to import
 
-    return 0.5 * x * erfc(-x * math.sqrt(0.5))
+    out = 0.5 * x * erfc(-x * math.sqrt(0.5))
+    kind = np.dtype(getattr(x, "dtype", np.float64))
+    # (erfc computes float16 in float32: the result keeps the input's float type, as JAX's)
+    return out.astype(kind) if kind.kind == "f" and out.dtype != kind else out
 
 
 def glu(x: Array, axis: int = -1) -> Array:

@@ -275,9 +275,10 @@ kaiming_normal = he_normal
 def _orthogonal_matrix(key: Any, n: int, m: int, dt: np.dtype) -> Any:
     """An (n, m) matrix with orthonormal rows or columns (whichever are fewer), uniformly
     distributed: the Q of a Gaussian matrix's QR with the signs of R's diagonal taken out."""
-    z = random.normal(key, (max(n, m), min(n, m)), dt)
+    work = dt if np.dtype(dt).itemsize >= 4 else np.float32  # (no float16 QR in LAPACK)
+    z = random.normal(key, (max(n, m), min(n, m)), work)
     q, r = gnp.linalg.qr(z)
-    q = q * gnp.sign(gnp.diagonal(r))[None, :]
+    q = (q * gnp.sign(gnp.diagonal(r))[None, :]).astype(dt)
     return q.T if n < m else q
 
 

@@ -8,6 +8,7 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,13 @@ def one_hot(x: Any, num_classes: int, *, dtype: Any = None, axis: int = -1) -> A
     """
     n = int(num_classes)
     x = gnp.asarray(stop_gradient(x))
+    if np.dtype(x.dtype).kind not in "iub":
+        warnings.warn(
+            f"jax_nn.one_hot: the input should be integer-typed, got {x.dtype} (JAX "
+            f"deprecates float labels: cast them with .astype(int))",
+            DeprecationWarning,
+            stacklevel=2,
+        )
     ndim = len(_r.shape(x))
     if not -(ndim + 1) <= axis <= ndim:
         raise ValueError(

@@ -59,7 +59,10 @@ def _sum(x: Array, axis: Axis, where: Array | None) -> Array:
 def _max_const(x: Array, axis: Axis, where: Array | None) -> Array:
     """The maximum of the included entries (keepdims), a constant; -inf where none is."""
     _no_axis_of_0d(axis, x)
-    return gnp.max(_masked(stop_gradient(x), where, -np.inf), axis=axis, keepdims=True)
+    # (initial: an empty array has no entries and so no maximum; its softmax is empty too)
+    return gnp.max(
+        _masked(stop_gradient(x), where, -np.inf), axis=axis, keepdims=True, initial=-np.inf
+    )
 
 
 def _any(x: Array, axis: Axis, where: Array) -> Array:

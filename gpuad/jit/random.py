@@ -56,11 +56,21 @@ def _split_fwd(xp, k, num=2):
 
 
 def _normal_fwd(xp, k, shape=(), dtype="float64"):
-    return _per_key(xp, k, lambda g: g.standard_normal(shape, dtype=_np.dtype(dtype)))
+    dt = _np.dtype(dtype)
+    if dt.itemsize >= 4:
+        return _per_key(xp, k, lambda g: g.standard_normal(shape, dtype=dt))
+    # NumPy's generator draws float32 and float64 only: narrower floats round a float32 draw
+    return _per_key(xp, k, lambda g: g.standard_normal(shape, dtype=_np.float32).astype(dt))
 
 
 def _uniform_fwd(xp, k, shape=(), dtype="float64"):
-    return _per_key(xp, k, lambda g: g.random(shape, dtype=_np.dtype(dtype)))
+    dt = _np.dtype(dtype)
+    if dt.itemsize >= 4:
+        return _per_key(xp, k, lambda g: g.random(shape, dtype=dt))
+    # a narrower float: the grid of multiples of its epsilon in [0, 1), as JAX draws it (a
+    # float64 draw rounded to the nearest float16 could be 1.0)
+    step = float(_np.finfo(dt).eps)
+    return _per_key(xp, k, lambda g: (_np.floor(g.random(shape) / step) * step).astype(dt))
 
 
 _split = prim("random_split", _split_fwd, nondiff=True)
