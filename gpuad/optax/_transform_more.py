@@ -161,7 +161,9 @@ def scale_by_yogi(
     @_device_update
     def update(updates, state, params=None):
         mu = _moment(updates, state.mu, b1, 1)
-        nu = tree_map(lambda g, v: v - (1 - b2) * gnp.sign(v - g * g) * (g * g), updates, state.nu)
+        nu = tree_map(
+            lambda g, v: v - (1 - b2) * gnp.sign(v - _abs2(g)) * _abs2(g), updates, state.nu
+        )
         count = _safe_increment(state.count)
         mu_hat, nu_hat = _bias_correction(mu, b1, count), _bias_correction(nu, b2, count)
         return _adam_direction(mu_hat, nu_hat, eps, eps_root), ScaleByAdamState(count, mu, nu)

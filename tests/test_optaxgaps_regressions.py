@@ -1,0 +1,50 @@
+"""Regressions found while mapping optax's own test suite onto ``gpuad.optax``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gpuad import optax
+from tests.conftest import to_numpy
+
+pytestmark = pytest.mark.usefixtures("backend")
+
+P = np.array([1 + 2j, -1 + 0.5j])
+G = np.array([0.3 - 1j, 2 + 1j])
+
+
+def _np(x):
+    return np.asarray(to_numpy(x))
+
+
+def test_complex_second_moments_use_the_squared_modulus():
+    """optax's second moments of a complex gradient are ``|g|**2`` (real); ``g * g`` made
+    Adam's first step ``-lr`` along the real axis and sent complex training astray."""
+    sq = np.abs(G) ** 2
+    u, _ = optax.adam(0.1).update(G, optax.adam(0.1).init(P), P)
+    np.testing.assert_allclose(_np(u), -0.1 * G / (np.sqrt(sq) + 1e-8), rtol=1e-12)
+    u, _ = optax.adagrad(0.1).update(G, optax.adagrad(0.1).init(P), P)
+    np.testing.assert_allclose(_np(u), -0.1 * G / np.sqrt(sq + 0.1 + 1e-7), rtol=1e-12)
+    u, _ = optax.rmsprop(0.1).update(G, optax.rmsprop(0.1).init(P), P)
+    np.testing.assert_allclose(_np(u), -0.1 * G / np.sqrt(0.1 * sq + 1e-8), rtol=1e-12)
+    tx = optax.scale_by_stddev()
+    u, _ = tx.update(G, tx.init(P))
+    want = G / np.sqrt(0.1 * sq - np.abs(0.1 * G) ** 2 + 1e-8)
+    np.testing.assert_allclose(_np(u), want, rtol=1e-10)
+    tx = optax.scale_by_yogi(initial_accumulator_value=0.0, eps=0.0)
+    u, s = tx.update(G, tx.init(P))
+    np.testing.assert_allclose(_np(s.nu), 0.001 * sq, rtol=1e-12)
+
+
+def test_complex_norms_in_trust_ratio_polyak_and_skip():
+    tx = optax.scale_by_trust_ratio()
+    u, _ = tx.update(G, tx.init(P), P)
+    ratio = np.linalg.norm(P) / np.linalg.norm(G)
+    np.testing.assert_allclose(_np(u), G * ratio, rtol=1e-12)
+    tx = optax.scale_by_polyak(max_learning_rate=100.0, eps=0.0)
+    u, _ = tx.update(G, tx.init(P), value=2.0)
+    np.testing.assert_allclose(_np(u), G * 2.0 / np.sum(np.abs(G) ** 2), rtol=1e-12)
+    skip, info = optax.skip_large_updates(G, 0, None, 6.0)
+    assert float(_np(info["norm_squared"])) == pytest.approx(np.sum(np.abs(G) ** 2))
+    assert bool(_np(skip))
