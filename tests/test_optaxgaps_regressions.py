@@ -48,3 +48,31 @@ def test_complex_norms_in_trust_ratio_polyak_and_skip():
     skip, info = optax.skip_large_updates(G, 0, None, 6.0)
     assert float(_np(info["norm_squared"])) == pytest.approx(np.sum(np.abs(G) ** 2))
     assert bool(_np(skip))
+
+
+def test_inject_hyperparams_keeps_defaults_and_checks_static_args():
+    """As optax: the factory's defaults are hyperparameters too (``eps`` of Adam was left
+    out of ``state.hyperparams``), and a ``static_args`` name the factory lacks raises."""
+    opt = optax.inject_hyperparams(optax.scale_by_adam)(b1=0.0, b2=0.0)
+    state = opt.init([np.zeros((2, 3))])
+    assert set(state.hyperparams) == {"b1", "b2", "eps", "eps_root"}
+    assert float(_np(state.hyperparams["eps"])) == 1e-8
+    with pytest.raises(ValueError, match="static_args"):
+        optax.inject_hyperparams(optax.scale, static_args="lr")
+
+
+def test_squared_error_refuses_unequal_shapes():
+    """optax asserts equal shapes; broadcasting (4,) against (4, 1) gave a (4, 4) loss."""
+    with pytest.raises(ValueError, match=r"\(4,\).*\(4, 1\)"):
+        optax.l2_loss(np.ones(4), np.ones((4, 1)))
+    np.testing.assert_allclose(_np(optax.squared_error(np.ones(4), np.zeros(4))), np.ones(4))
+
+
+def test_new_helpers_match_their_formulas():
+    new, old = {"w": np.array([2.0, 4.0])}, {"w": np.array([1.0, 1.0])}
+    got = optax.incremental_update(new, old, 0.25)["w"]
+    np.testing.assert_allclose(_np(got), 0.25 * new["w"] + 0.75 * old["w"])
+    assert optax.periodic_update(new, old, 10, 5) is new
+    assert optax.periodic_update(new, old, 11, 5) is old
+    u, _ = optax.set_to_zero().update(new, optax.set_to_zero().init(new))
+    np.testing.assert_array_equal(_np(u["w"]), np.zeros(2))

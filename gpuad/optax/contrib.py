@@ -98,3 +98,30 @@ def reduce_on_plateau(
 
 
 __all__ = ["ReduceLROnPlateauState", "reduce_on_plateau"]
+
+
+_ABSENT = (
+    "mechanize",
+    "prodigy",
+    "dog",
+    "dowg",
+    "sam",
+    "cocob",
+    "dadapt_adamw",
+    "muon",
+    "schedule_free",
+    "schedule_free_adamw",
+    "momo",
+    "sophia",
+    "ademamix",
+    "acprop",
+)
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(
+            f"gpuad.optax.contrib has no {name!r}: of optax.contrib only reduce_on_plateau is "
+            f"provided; use one of gpuad.optax's optimizers instead"
+        )
+    raise AttributeError(f"module 'gpuad.optax.contrib' has no attribute {name!r}")
