@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import gpuad as ad
 from gpuad import optax
 from tests.conftest import to_numpy
 
@@ -76,3 +77,27 @@ def test_new_helpers_match_their_formulas():
     assert optax.periodic_update(new, old, 11, 5) is old
     u, _ = optax.set_to_zero().update(new, optax.set_to_zero().init(new))
     np.testing.assert_array_equal(_np(u["w"]), np.zeros(2))
+
+
+@pytest.mark.parametrize("name", ["fromage", "novograd", "lamb", "adafactor"])
+def test_inject_hyperparams_jits(name):
+    """Hyperparameters injected as arrays ran into Python arithmetic (fromage's math.sqrt,
+    novograd's weight_decay test, the trust ratio's min_norm test, adafactor's decay
+    exponent) and a dtype default (adafactor's dtype_momentum) was taken for a schedule:
+    under gpuad.jit these raised; optax jits them."""
+    factory = getattr(optax, name)
+    static = ("min_dim_size_to_factor",) if name == "adafactor" else ()
+    opt = factory(0.1)
+    inj = optax.inject_hyperparams(factory, static_args=static)(0.1)
+    params, grads = [np.ones((2, 3))], [np.full((2, 3), 0.5)]
+    u, _ = opt.update(grads, opt.init(params), params)
+    ui, _ = ad.jit(inj.update)(grads, inj.init(params), params)
+    np.testing.assert_allclose(_np(ui[0]), _np(u[0]), rtol=1e-12)
+
+
+def test_noise_in_float16():
+    """noisy_sgd and add_noise on float16 parameters drew noise of an unsupported dtype."""
+    opt = optax.noisy_sgd(0.1)
+    p = np.ones(3, np.float16)
+    u, _ = opt.update(p, opt.init(p), p)
+    assert _np(u).dtype == np.float16 and np.all(np.isfinite(_np(u)))

@@ -392,6 +392,10 @@ _ABSENT = {
     "shampoo": "not implemented; use adafactor or adam",
     "distributed_shampoo": "not implemented; use adafactor or adam",
     "split_real_and_imaginary": "pass the real and imaginary parts as separate real leaves",
+    "split_complex": "complex parameters are taken as they are (with |g|**2 moments); or "
+    "pass the real and imaginary parts as separate real leaves",
+    "scale_by_dog": "DoG is not implemented; use adam with a schedule",
+    "scale_by_dowg": "DoWG is not implemented; use adam with a schedule",
 }
 
 

@@ -328,7 +328,9 @@ def scale_by_trust_ratio(
 
     def norm(x):
         n = gnp.sqrt(gnp.sum(_abs2(x)))
-        return gnp.maximum(n, min_norm) if min_norm else n
+        if isinstance(min_norm, int | float) and min_norm == 0:
+            return n
+        return gnp.maximum(n, min_norm)  # an array too (inject_hyperparams)
 
     def fn(updates, params):
         _need_params("scale_by_trust_ratio", params)

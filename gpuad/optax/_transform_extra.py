@@ -300,7 +300,9 @@ def scale_by_lbfgs(
             den = _tree_vdot(du, du)
             gamma = gnp.where(den > 0, curv / gnp.where(den > 0, den, 1.0), 1.0)
             unorm = gnp.sqrt(_tree_vdot(updates, updates))
-            gamma = gnp.where(started, gamma, gnp.minimum(1.0, 1.0 / unorm))
+            gamma = gnp.where(
+                started, gamma, gnp.minimum(1.0, 1.0 / gnp.where(unorm > 0, unorm, 1.0))
+            )
         else:
             gamma = 1.0
 

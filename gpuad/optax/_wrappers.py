@@ -160,7 +160,7 @@ def inject_hyperparams(
         bound = bound_args.arguments
         other, schedules, numeric = {}, {}, {}
         for name, value in bound.items():
-            if name in static or isinstance(value, bool):
+            if name in static or isinstance(value, bool | type | _np.dtype):  # a dtype: static
                 other[name] = value
             elif callable(value):
                 schedules[name] = value
