@@ -121,9 +121,10 @@ GAPS = (  # (upstream file, Class.test_method, where its port is or why there is
     (
         _A,
         "AliasTest.test_optimization",
-        "here: test_optimizers_converge_on_complex_parabola (complex64; float32 convergence: "
-        "covered: test_optax_like.py::test_optimizers_match_torch_optim); absent optimizers: "
-        "here: test_absent_names_raise_clear_errors",
+        "here: test_optimizers_converge_on_complex_parabola (complex64, every optimizer optax "
+        "runs on complex parameters); here: test_real_only_optimizers_converge_on_parabola "
+        "(float32, the others); the Rosenbrock targets are not run (10000 steps each); absent "
+        "optimizers: here: test_absent_names_raise_clear_errors",
     ),
     (_A, "AliasTest.test_optimizers_accept_extra_args", "here: test_optimizers_accept_extra_args"),
     (
@@ -278,8 +279,13 @@ GAPS = (  # (upstream file, Class.test_method, where its port is or why there is
     (
         _S + "equivalence_test.py",
         "FlaxOptimizersEquivalenceTest.test_flax_optim_equivalence",
-        "n/a: flax.optim was deleted from flax; the same optimizers are compared with "
-        "torch.optim: " + _LIKE + "test_optimizers_match_torch_optim",
+        "n/a: flax.optim was deleted from flax (no peer left); sgd, momentum, nesterov, "
+        "rmsprop, centred rmsprop, adam, adamw and adagrad against torch.optim: "
+        + _LIKE
+        + "test_optimizers_match_torch_optim; lamb against NumPy formulas: "
+        + _LIKE
+        + "test_optimizers_match_formulas; lars and adafactor against NumPy formulas: "
+        "covered: test_optax_more_aliases.py::test_several_steps_match_the_numpy_formulas",
     ),
     (
         _S + "experimental/complex_valued_test.py",
@@ -866,6 +872,27 @@ def test_optimizers_converge_on_complex_parabola(name):
     for _ in range(10000 if name in _SLOW else 2000):
         p, s = step(p, s)
     assert _np(p).dtype == np.complex64
+    np.testing.assert_allclose(_np(p), final, rtol=3e-2, atol=3e-2)
+
+
+@pytest.mark.parametrize("name", sorted(_REAL_ONLY))
+def test_real_only_optimizers_converge_on_parabola(name):
+    """The optimizers optax runs on real parameters only, on its float32 parabola (3000
+    jitted steps)."""
+    final = np.array([1.0, -1.0, 1.0], np.float32)
+    opt = _make(name)
+
+    @ad.jit
+    def step(p, s):
+        v, g = ad.value_and_grad(lambda q: gnp.sum((q - final) ** 2))(p)
+        u, s = opt.update(g, s, p, **_extra(name, v))
+        return optax.apply_updates(p, u), s
+
+    p = np.array([-1.0, 10.0, 1.0], np.float32)
+    s = opt.init(p)
+    for _ in range(3000):
+        p, s = step(p, s)
+    assert _np(p).dtype == np.float32
     np.testing.assert_allclose(_np(p), final, rtol=3e-2, atol=3e-2)
 
 
