@@ -47,9 +47,12 @@ from ._base import (
 )
 from ._extras import (
     ApplyEvery,
+    DifferentiallyPrivateAggregateState,
     LookaheadParams,
     LookaheadState,
     apply_every,
+    differentially_private_aggregate,
+    dpsgd,
     incremental_update,
     lookahead,
     periodic_update,
@@ -196,6 +199,9 @@ from ._wrappers_more import (
 partition = multi_transform  # optax's newer name for it
 
 __all__ = [
+    "DifferentiallyPrivateAggregateState",
+    "differentially_private_aggregate",
+    "dpsgd",
     "ApplyEvery",
     "LookaheadParams",
     "LookaheadState",
@@ -378,9 +384,6 @@ _ABSENT = {
     "adan": "use adamw or lamb",
     "rprop": "use sign_sgd or adam",
     "optimistic_adam": "use optimistic_gradient_descent",
-    "dpsgd": "clip per-example gradients with per_example_global_norm_clip and chain add_noise",
-    "differentially_private_aggregate": "clip per-example gradients with "
-    "per_example_global_norm_clip and chain add_noise",
     "tree_map_params": "map the state with gpuad.tree_map: every state is a NamedTuple pytree",
     "scale_by_zoom_linesearch": "use scale_by_backtracking_linesearch (lbfgs(linesearch=...))",
     "scale_by_distance_over_gradients": "DoG is not implemented; use adam with a schedule",

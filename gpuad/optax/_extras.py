@@ -1,5 +1,6 @@
 """optax's smaller helpers: the zero and stateless transformations, target-network updates,
-gradient scaling, ``apply_every``, the Lookahead wrapper and two numerics helpers."""
+gradient scaling, ``apply_every``, the Lookahead wrapper, two numerics helpers and DP-SGD's
+aggregation."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from ._base import (
     _need_params,
     _safe_increment,
     _zeros_like,
+    chain,
 )
 
 
@@ -249,3 +251,71 @@ def lookahead(
         return LookaheadParams(fast_up, slow_up), LookaheadState(fast_state, steps)
 
     return GradientTransformation(init, update)
+
+
+class DifferentiallyPrivateAggregateState(NamedTuple):
+    """:func:`differentially_private_aggregate`'s state: the random key of the next draw."""
+
+    rng_key: Any
+
+
+def differentially_private_aggregate(
+    l2_norm_clip: float, noise_multiplier: float, seed: Any = 0
+) -> GradientTransformation:
+    """DP-SGD's aggregation (Abadi et al.): per-example gradients (the examples on axis 0 of
+    every leaf) each clipped to a global norm of ``l2_norm_clip``, summed, Gaussian noise of
+    standard deviation ``l2_norm_clip * noise_multiplier`` added, divided by the batch size.
+    ``seed`` is an int or a ``gpuad.random`` key (the draws differ from JAX's).
+
+    Example::
+
+        per_example = {"w": np.ones((8, 3))}
+        tx = differentially_private_aggregate(1.0, 1.1, seed=0)
+        mean_grad, state = tx.update(per_example, tx.init(None))
+    """
+    from .. import random as _random
+    from ..tree import tree_flatten, tree_unflatten
+    from ._transform_extra import per_example_global_norm_clip
+    from ._transform_more import _noise
+
+    noise_std = l2_norm_clip * noise_multiplier
+
+    def init(params):
+        key = _random.PRNGKey(seed) if isinstance(seed, int | _np.integer) else seed
+        return DifferentiallyPrivateAggregateState(key)
+
+    @_device_update
+    def update(updates, state, params=None):
+        leaves, tdef = tree_flatten(updates)
+        clipped, _ = per_example_global_norm_clip(leaves, l2_norm_clip)
+        batch = leaves[0].shape[0]
+        keys = _random.split(state.rng_key, len(leaves) + 1)
+        noised = [(g + noise_std * _noise(keys[i + 1], g)) / batch for i, g in enumerate(clipped)]
+        return tree_unflatten(tdef, noised), DifferentiallyPrivateAggregateState(keys[0])
+
+    return GradientTransformation(init, update)
+
+
+def dpsgd(
+    learning_rate: Any,
+    l2_norm_clip: float,
+    noise_multiplier: float,
+    seed: Any = 0,
+    momentum: float | None = None,
+    nesterov: bool = False,
+) -> GradientTransformation:
+    """DP-SGD: :func:`differentially_private_aggregate` of per-example gradients, then SGD
+    (with optional momentum). ``update`` takes the per-example gradients.
+
+    Example::
+
+        opt = dpsgd(0.1, l2_norm_clip=1.0, noise_multiplier=1.1, seed=0)
+        params = {"w": np.zeros(3)}
+        updates, state = opt.update({"w": np.ones((8, 3))}, opt.init(params), params)
+    """
+    from ._alias import sgd
+
+    return chain(
+        differentially_private_aggregate(l2_norm_clip, noise_multiplier, seed),
+        sgd(learning_rate, momentum, nesterov),
+    )

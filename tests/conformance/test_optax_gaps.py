@@ -307,7 +307,7 @@ GAPS = (  # (upstream file, Class.test_method, where its port is or why there is
         _S + "float64_test.py",
         "Float64Test.test_mixed_dtype_input_outputs",
         "here: test_mixed_float32_float64_leaves (additive_weight_decay is "
-        "add_decayed_weights; dpsgd absent)",
+        "add_decayed_weights; dpsgd takes per-example gradients)",
     ),
     *((_LB, n, w) for n, w in _LBFGS_ROWS),
     (_S + "linear_algebra_test.py", "LinearAlgebraTest.test_global_norm", "here: test_global_norm"),
@@ -445,17 +445,12 @@ GAPS = (  # (upstream file, Class.test_method, where its port is or why there is
         "n/a: compares XLA HLO text of JAX programs",
     ),
     *(
-        (
-            _S + "privacy_test.py",
-            "DifferentiallyPrivateAggregateTest." + n,
-            _ABSENT
-            + "here: test_absent_names_raise_clear_errors[differentially_private_aggregate]",
-        )
-        for n in (
-            "test_no_privacy",
-            "test_clipping_norm",
-            "test_noise_multiplier",
-            "test_aggregated_updates_as_input_fails",
+        (_S + "privacy_test.py", "DifferentiallyPrivateAggregateTest." + n, "here: " + t)
+        for n, t in (
+            ("test_no_privacy", "test_dp_aggregate_without_privacy_is_the_mean"),
+            ("test_clipping_norm", "test_dp_aggregate_clipping_norm"),
+            ("test_noise_multiplier", "test_dp_aggregate_noise_std"),
+            ("test_aggregated_updates_as_input_fails", "test_dp_aggregate_refuses_mean_gradients"),
         )
     ),
     *(
@@ -1442,6 +1437,7 @@ _MIXED = {
     "noisy_sgd": lambda: optax.noisy_sgd(0.1),
     "rmsprop": lambda: optax.rmsprop(0.1),
     "sgd": lambda: optax.sgd(0.1),
+    "dpsgd": lambda: optax.dpsgd(0.1, l2_norm_clip=0.9, noise_multiplier=1.1, seed=42),
 }
 
 
@@ -2248,6 +2244,66 @@ def test_inject_hyperparam_dtypes(hyper, param, grad):
     assert {_np(v).dtype for k, v in state.hyperparams.items()} == {np.dtype(hyper)}
 
 
+# ---------------------------------------------------------------- privacy_test
+
+
+def _per_example():
+    """optax's privacy inputs: example i's gradient is full of i (i = 0..7, so one is 0)."""
+    params = {"key_a": (np.zeros((2, 3, 4)), np.zeros(())), "key_b": np.zeros((6, 7))}
+    a = np.arange(8.0)
+    per = ad.tree_map(lambda p: np.moveaxis(a * np.ones(p.shape + (8,)), -1, 0), params)
+    return params, per
+
+
+def test_dp_aggregate_without_privacy_is_the_mean():
+    params, per = _per_example()
+    tx = optax.differentially_private_aggregate(float(np.finfo(np.float32).max), 0.0, seed=0)
+    state = tx.init(params)
+    update = ad.jit(tx.update)
+    for _ in range(3):
+        u, state = update(per, state)
+        _close(u, ad.tree_map(lambda g: g.mean(0), per), rtol=1e-15)
+
+
+@pytest.mark.parametrize("clip", [0.5, 10.0, 20.0, 40.0, 80.0])
+def test_dp_aggregate_clipping_norm(clip):
+    """Each example's gradient scaled to a global norm of at most ``clip``, then the mean."""
+    params, per = _per_example()
+    tx = optax.differentially_private_aggregate(clip, 0.0, seed=42)
+    norms = np.sqrt(sum((x.reshape(8, -1) ** 2).sum(1) for x in ad.tree_leaves(per)))
+    want = np.mean(np.arange(8.0) / np.maximum(norms / clip, 1.0))
+    state = tx.init(params)
+    for _ in range(3):
+        u, state = tx.update(per, state, params)
+        _close(u, ad.tree_map(lambda p: np.full(p.shape, want), params), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("clip", "mult"), [(3.0, 2.0), (1.0, 5.0), (100.0, 4.0), (1.0, 90.0)])
+def test_dp_aggregate_noise_std(clip, mult):
+    """The noise's standard deviation is ``l2_norm_clip * noise_multiplier`` (10 % on
+    10000 draws); dpsgd is that aggregation then SGD."""
+    tx = optax.differentially_private_aggregate(clip, mult, seed=1337)
+    state = tx.init(None)
+    for _ in range(3):
+        u, state = tx.update([np.ones((1, 100, 100))], state)
+        assert abs(float(np.std(_np(u[0]))) - clip * mult) < 0.1 * clip * mult
+    opt = optax.dpsgd(0.5, clip, mult, seed=1337)
+    agg = optax.differentially_private_aggregate(clip, mult, seed=1337)
+    g = [np.ones((1, 10, 10))]
+    p = [np.zeros((10, 10))]
+    u, _ = opt.update(g, opt.init(p), p)
+    ua, _ = agg.update(g, agg.init(p))
+    _close(u, [-0.5 * _np(ua[0])], rtol=1e-15)
+
+
+def test_dp_aggregate_refuses_mean_gradients():
+    """Gradients already averaged (no examples axis) raise ValueError, as optax's."""
+    params, per = _per_example()
+    tx = optax.differentially_private_aggregate(0.1, 1.1, seed=2021)
+    with pytest.raises(ValueError, match="axis 0"):
+        tx.update(ad.tree_map(lambda g: g.mean(0), per), tx.init(params), params)
+
+
 # ---------------------------------------------------------------- wrappers and absent names
 
 
@@ -2294,8 +2350,6 @@ def test_maybe_update_is_conditionally_transform():
         "adan",
         "rprop",
         "optimistic_adam",
-        "dpsgd",
-        "differentially_private_aggregate",
         "tree_map_params",
         "scale_by_zoom_linesearch",
         "scale_by_distance_over_gradients",
