@@ -14,7 +14,7 @@ Example::
 """
 
 from . import contrib, losses, schedules, transforms, tree, tree_utils
-from ._alias import adagrad, adam, adamax, adamw, lamb, lion, nadam, rmsprop, sgd
+from ._alias import adagrad, adam, adamax, adamw, lamb, lion, nadam, nadamw, rmsprop, sgd
 from ._alias_more import (
     adabelief,
     adafactor,
@@ -44,6 +44,24 @@ from ._base import (
     global_norm,
     identity,
     with_extra_args_support,
+)
+from ._extras import (
+    ApplyEvery,
+    DifferentiallyPrivateAggregateState,
+    LookaheadParams,
+    LookaheadState,
+    apply_every,
+    differentially_private_aggregate,
+    dpsgd,
+    incremental_update,
+    lookahead,
+    periodic_update,
+    safe_int32_increment,
+    safe_root_mean_squares,
+    scale_gradient,
+    set_to_zero,
+    stateless,
+    stateless_with_tree_map,
 )
 from ._losses import (
     convex_kl_divergence,
@@ -181,6 +199,23 @@ from ._wrappers_more import (
 partition = multi_transform  # optax's newer name for it
 
 __all__ = [
+    "DifferentiallyPrivateAggregateState",
+    "differentially_private_aggregate",
+    "dpsgd",
+    "ApplyEvery",
+    "LookaheadParams",
+    "LookaheadState",
+    "apply_every",
+    "incremental_update",
+    "lookahead",
+    "nadamw",
+    "periodic_update",
+    "safe_int32_increment",
+    "safe_root_mean_squares",
+    "scale_gradient",
+    "set_to_zero",
+    "stateless",
+    "stateless_with_tree_map",
     "AddDecayedWeightsState",
     "AddNoiseState",
     "ApplyIfFiniteState",
@@ -342,3 +377,34 @@ __all__ = [
     "yogi",
     "zero_nans",
 ]
+
+# optax names gpuad.optax does not provide, with what to use instead
+_ABSENT = {
+    "adadelta": "use rmsprop or adam",
+    "adan": "use adamw or lamb",
+    "rprop": "use sign_sgd or adam",
+    "optimistic_adam": "use optimistic_gradient_descent",
+    "tree_map_params": "map the state with gpuad.tree_map: every state is a NamedTuple pytree",
+    "scale_by_zoom_linesearch": "use scale_by_backtracking_linesearch (lbfgs(linesearch=...))",
+    "scale_by_distance_over_gradients": "DoG is not implemented; use adam with a schedule",
+    "maybe_update": "use conditionally_transform(inner, should_transform_fn)",
+    "additive_weight_decay": "use add_decayed_weights (optax's current name)",
+    "hessian_diag": "compute the diagonal with gpuad.hessian or gpuad.jvp/gpuad.vjp",
+    "fisher_diag": "square per-example gradients from gpuad.vmap(gpuad.grad(...))",
+    "matrix_inverse_pth_root": "use gpuad.numpy.linalg.eigh and power the eigenvalues",
+    "shampoo": "not implemented; use adafactor or adam",
+    "distributed_shampoo": "not implemented; use adafactor or adam",
+    "split_real_and_imaginary": "pass the real and imaginary parts as separate real leaves",
+    "split_complex": "complex parameters are taken as they are (with |g|**2 moments); or "
+    "pass the real and imaginary parts as separate real leaves",
+    "scale_by_dog": "DoG is not implemented; use adam with a schedule",
+    "scale_by_dowg": "DoWG is not implemented; use adam with a schedule",
+}
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(
+            f"gpuad.optax has no {name!r} (an optax name gpuad does not provide): {_ABSENT[name]}"
+        )
+    raise AttributeError(f"module 'gpuad.optax' has no attribute {name!r}")

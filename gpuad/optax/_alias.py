@@ -197,3 +197,22 @@ def lion(
         add_decayed_weights(weight_decay, mask),
         scale_by_learning_rate(learning_rate),
     )
+
+
+def nadamw(
+    learning_rate: ScalarOrSchedule,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_root: float = 0.0,
+    mu_dtype: Any = None,
+    weight_decay: float = 1e-4,
+    mask: Any = None,
+) -> GradientTransformation:
+    """NAdamW: :func:`adamw` with Nesterov's momentum (``adamw(..., nesterov=True)``).
+
+    Example::
+
+        opt = nadamw(1e-3, weight_decay=1e-2)
+    """
+    return adamw(learning_rate, b1, b2, eps, eps_root, mu_dtype, weight_decay, mask, nesterov=True)

@@ -4,7 +4,6 @@ NovoGrad, optimistic gradient descent, signSGD, Fromage, LARS and SM3."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as _np
@@ -236,7 +235,7 @@ def fromage(learning_rate: float, min_norm: float = 1e-6) -> GradientTransformat
 
         opt = fromage(1e-2)
     """
-    mult = 1 / math.sqrt(1 + learning_rate**2)
+    mult = 1 / (1 + learning_rate**2) ** 0.5  # an array too (inject_hyperparams)
     return chain(
         scale_by_trust_ratio(min_norm),
         scale_by_learning_rate(learning_rate * mult),

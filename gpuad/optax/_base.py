@@ -100,11 +100,12 @@ def _bias_correction(moment: Any, decay: Any, count: Any) -> Any:
 
 
 def _moment(updates: Any, moments: Any, decay: Any, order: int) -> Any:
-    """``(1 - decay) * g**order + decay * m`` for every leaf."""
+    """``(1 - decay) * g + decay * m`` (order 1) or ``(1 - decay) * |g|**2 + decay * m``
+    (order 2: the squared modulus, real for a complex ``g``, as optax's) for every leaf."""
 
     def leaf(g: Any, m: Any) -> Any:
         d = _cast(decay, m.dtype)
-        return (1 - d) * (g if order == 1 else g * g) + d * m
+        return (1 - d) * (g if order == 1 else _abs2(g)) + d * m
 
     return tree_map(leaf, updates, moments)
 

@@ -122,6 +122,12 @@ def squared_error(predictions: Any, targets: Any = None) -> Any:
 
         squared_error(y_hat, y).mean()
     """
+    if targets is not None and tuple(gnp.shape(targets)) != tuple(gnp.shape(predictions)):
+        raise ValueError(
+            f"squared_error: predictions of shape {tuple(gnp.shape(predictions))} and targets "
+            f"of shape {tuple(gnp.shape(targets))} differ (optax asserts equal shapes rather "
+            f"than broadcast); reshape one of them"
+        )
     errors = predictions if targets is None else predictions - _like(targets, predictions)
     return errors * errors
 

@@ -13,6 +13,7 @@ from ._base import (
     GradientTransformation,
     ScalarOrSchedule,
     Schedule,
+    _abs2,
     _bias_correction,
     _cast,
     _count0,
@@ -280,7 +281,7 @@ def scale_by_stddev(
         else:
             mu_hat, nu_hat, new = mu, nu, ScaleByRStdDevState(mu, nu)
         out = tree_map(
-            lambda g, m, v: _rms_divide(g, v - m * m, eps, eps_in_sqrt), updates, mu_hat, nu_hat
+            lambda g, m, v: _rms_divide(g, v - _abs2(m), eps, eps_in_sqrt), updates, mu_hat, nu_hat
         )
         return out, new
 
@@ -303,7 +304,7 @@ def scale_by_rss(
 
     @_device_update
     def update(updates, state, params=None):
-        s = tree_map(lambda g, a: g * g + a, updates, state.sum_of_squares)
+        s = tree_map(lambda g, a: _abs2(g) + a, updates, state.sum_of_squares)
 
         def step(g, a):
             positive = a > 0
@@ -326,8 +327,10 @@ def scale_by_trust_ratio(
     """
 
     def norm(x):
-        n = gnp.sqrt(gnp.sum(x * x))
-        return gnp.maximum(n, min_norm) if min_norm else n
+        n = gnp.sqrt(gnp.sum(_abs2(x)))
+        if isinstance(min_norm, int | float) and min_norm == 0:
+            return n
+        return gnp.maximum(n, min_norm)  # an array too (inject_hyperparams)
 
     def fn(updates, params):
         _need_params("scale_by_trust_ratio", params)

@@ -16,6 +16,7 @@ from ._base import (
     EmptyState,
     GradientTransformation,
     GradientTransformationExtraArgs,
+    _abs2,
     _cast,
     _need_params,
     _on_device,
@@ -106,7 +107,7 @@ def scale_by_polyak(
                 "scale_by_polyak: update needs the loss, update(updates, state, params, value=loss)"
             )
         updates = _on_device(updates)
-        sq = sum(gnp.sum(g * g) for g in tree_leaves(updates))
+        sq = sum(gnp.sum(_abs2(g)) for g in tree_leaves(updates))
         gap = gnp.asarray(value) - f_min
         if variant == "sps+":
             gap = gnp.maximum(gap, 0.0)
@@ -218,7 +219,7 @@ def per_example_global_norm_clip(grads: list, l2_norm_clip: float) -> tuple[list
             f"per_example_global_norm_clip: every gradient needs the examples on axis 0; got "
             f"shapes {[tuple(g.shape) for g in grads]}"
         )
-    sq = sum(gnp.sum(gnp.reshape(g * g, (n, -1)), axis=1) for g in grads)
+    sq = sum(gnp.sum(gnp.reshape(_abs2(g), (n, -1)), axis=1) for g in grads)
     norms = gnp.sqrt(sq)
     divisors = gnp.maximum(norms / l2_norm_clip, 1.0)
     clipped = gnp.sum(norms > l2_norm_clip)
@@ -299,7 +300,9 @@ def scale_by_lbfgs(
             den = _tree_vdot(du, du)
             gamma = gnp.where(den > 0, curv / gnp.where(den > 0, den, 1.0), 1.0)
             unorm = gnp.sqrt(_tree_vdot(updates, updates))
-            gamma = gnp.where(started, gamma, gnp.minimum(1.0, 1.0 / unorm))
+            gamma = gnp.where(
+                started, gamma, gnp.minimum(1.0, 1.0 / gnp.where(unorm > 0, unorm, 1.0))
+            )
         else:
             gamma = 1.0
 

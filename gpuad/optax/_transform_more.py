@@ -161,7 +161,9 @@ def scale_by_yogi(
     @_device_update
     def update(updates, state, params=None):
         mu = _moment(updates, state.mu, b1, 1)
-        nu = tree_map(lambda g, v: v - (1 - b2) * gnp.sign(v - g * g) * (g * g), updates, state.nu)
+        nu = tree_map(
+            lambda g, v: v - (1 - b2) * gnp.sign(v - _abs2(g)) * _abs2(g), updates, state.nu
+        )
         count = _safe_increment(state.count)
         mu_hat, nu_hat = _bias_correction(mu, b1, count), _bias_correction(nu, b2, count)
         return _adam_direction(mu_hat, nu_hat, eps, eps_root), ScaleByAdamState(count, mu, nu)
@@ -240,9 +242,12 @@ def scale_by_novograd(
         nu = tree_map(lambda p: gnp.zeros((), dtype=p.dtype), params)
         return ScaleByNovogradState(_count0(), mu, nu)
 
+    # a Python 0 skips the decay; an array (inject_hyperparams) is applied as it is
+    decay = not (isinstance(weight_decay, int | float) and weight_decay == 0)
+
     @_device_update
     def update(updates, state, params=None):
-        if weight_decay != 0:
+        if decay:
             _need_params("scale_by_novograd with weight_decay", params)
         count = _safe_increment(state.count)
         first = count == 1
@@ -256,11 +261,11 @@ def scale_by_novograd(
 
         def new_mu(g, m, v, p=None):
             step = g / (gnp.sqrt(v + eps_root) + eps)
-            if weight_decay != 0:
+            if decay:
                 step = step + _cast(weight_decay, g.dtype) * p
             return gnp.where(first, step, b1 * m + step)
 
-        if weight_decay != 0:
+        if decay:
             mu = tree_map(new_mu, updates, state.mu, nu, params)
         else:
             mu = tree_map(new_mu, updates, state.mu, nu)
@@ -269,6 +274,16 @@ def scale_by_novograd(
         return mu, ScaleByNovogradState(count, mu, nu)
 
     return GradientTransformation(init, update)
+
+
+def _noise(key: Any, g: Any) -> Any:
+    """Standard normal noise shaped as ``g`` in its dtype (float16 drawn in float32, which
+    the random module draws, then cast, as JAX draws float16 noise)."""
+    from .. import random as _random
+
+    if _np.dtype(g.dtype) == _np.float16:
+        return _random.normal(key, g.shape, _np.float32).astype(_np.float16)
+    return _random.normal(key, g.shape, g.dtype)
 
 
 def add_noise(
@@ -302,10 +317,7 @@ def add_noise(
         count = _safe_increment(state.count)
         std = gnp.sqrt(eta / count**gamma)
         keys = _random.split(state.rng_key, len(leaves) + 1)
-        noisy = [
-            g + _cast(std, g.dtype) * _random.normal(keys[i + 1], g.shape, g.dtype)
-            for i, g in enumerate(leaves)
-        ]
+        noisy = [g + _cast(std, g.dtype) * _noise(keys[i + 1], g) for i, g in enumerate(leaves)]
         return tree_unflatten(tdef, noisy), AddNoiseState(count, keys[0])
 
     return GradientTransformation(init, update)
@@ -316,7 +328,7 @@ def _decay_rate_pow(i: Any, exponent: float = 0.8) -> Any:
     t = gnp.asarray(i).astype(_np.float32) + 1.0
     # gnp.power, not **: on a NumPy float32 scalar ** runs NumPy's scalar math, which can
     # differ by an ulp from the array loop a gpuad.jit replay runs (NumPy 2.4, AVX-512)
-    return 1.0 - gnp.power(t, _np.float32(-exponent))
+    return 1.0 - gnp.power(t, gnp.asarray(-exponent).astype(_np.float32))
 
 
 def _factored_dims(shape: tuple, factored: bool, min_dim_size_to_factor: int):

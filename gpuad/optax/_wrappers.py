@@ -139,6 +139,12 @@ def inject_hyperparams(
     """
     static = {static_args} if isinstance(static_args, str) else set(static_args)
     signature = inspect.signature(inner_factory)
+    if not static <= set(signature.parameters):
+        raise ValueError(
+            f"inject_hyperparams: static_args {sorted(static)} must name parameters of "
+            f"{getattr(inner_factory, '__name__', inner_factory)!s}, which takes "
+            f"{list(signature.parameters)}"
+        )
 
     def as_array(v: Any, tree: Any) -> Any:
         """A hyperparameter as an array; a float one in the leaves' float dtype."""
@@ -149,10 +155,12 @@ def inject_hyperparams(
 
     @functools.wraps(inner_factory)
     def factory(*args: Any, **kwargs: Any) -> GradientTransformation:
-        bound = signature.bind(*args, **kwargs).arguments
+        bound_args = signature.bind(*args, **kwargs)
+        bound_args.apply_defaults()  # as optax: the defaults are hyperparameters too
+        bound = bound_args.arguments
         other, schedules, numeric = {}, {}, {}
         for name, value in bound.items():
-            if name in static or isinstance(value, bool):
+            if name in static or isinstance(value, bool | type | _np.dtype):  # a dtype: static
                 other[name] = value
             elif callable(value):
                 schedules[name] = value

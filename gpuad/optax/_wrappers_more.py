@@ -16,6 +16,7 @@ from ..tree import tree_leaves, tree_map
 from ._base import (
     GradientTransformation,
     GradientTransformationExtraArgs,
+    _abs2,
     _count0,
     _on_device,
     _safe_increment,
@@ -111,7 +112,7 @@ def skip_large_updates(
     """
     del gradient_step, params
     leaves = tree_leaves(_on_device(updates))
-    norm_sq = sum(gnp.sum(x * x) for x in leaves) if leaves else gnp.zeros(())
+    norm_sq = sum(gnp.sum(_abs2(x)) for x in leaves) if leaves else gnp.zeros(())
     norm_sq = gnp.asarray(norm_sq)
     skip = gnp.asarray(gnp.isnan(norm_sq) | (norm_sq > max_squared_norm))
     return skip, {"should_skip": skip, "norm_squared": norm_sq}

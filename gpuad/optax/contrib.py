@@ -1,4 +1,5 @@
-"""``optax.contrib``: :func:`reduce_on_plateau`."""
+"""``optax.contrib``: :func:`reduce_on_plateau`, and ``dpsgd`` with
+``differentially_private_aggregate`` (also at ``gpuad.optax``' top level)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ import numpy as _np
 from .. import numpy as gnp
 from ..tree import tree_map
 from ._base import GradientTransformationExtraArgs, _cast, _on_device, _safe_increment
+from ._extras import (  # noqa: F401  (optax files them under contrib)
+    DifferentiallyPrivateAggregateState,
+    differentially_private_aggregate,
+    dpsgd,
+)
 
 
 class ReduceLROnPlateauState(NamedTuple):
@@ -98,3 +104,31 @@ def reduce_on_plateau(
 
 
 __all__ = ["ReduceLROnPlateauState", "reduce_on_plateau"]
+
+
+_ABSENT = (
+    "mechanize",
+    "prodigy",
+    "dog",
+    "dowg",
+    "sam",
+    "cocob",
+    "dadapt_adamw",
+    "muon",
+    "schedule_free",
+    "schedule_free_adamw",
+    "momo",
+    "sophia",
+    "ademamix",
+    "acprop",
+)
+
+
+def __getattr__(name: str):
+    if name in _ABSENT:
+        raise AttributeError(
+            f"gpuad.optax.contrib has no {name!r}: of optax.contrib only reduce_on_plateau, "
+            f"dpsgd and differentially_private_aggregate are provided; use one of "
+            f"gpuad.optax's optimizers instead"
+        )
+    raise AttributeError(f"module 'gpuad.optax.contrib' has no attribute {name!r}")
