@@ -394,6 +394,35 @@ def test_linalg_case_gradients(backend, fn):
             _grads(f"{fn} {name}", g, *args)
 
 
+@pytest.mark.parametrize("fn", sorted(k for k, v in CASE_FUNCS.items() if v[3] is not None))
+def test_linalg_case_gradients_of_strided_tensors(backend, fn):
+    """A Tensor made from a strided view (steps 3, -4, zero strides) gets the gradient of its
+    contiguous copy."""
+    kinds, _, _, f = CASE_FUNCS[fn]
+    xp = ad.get_backend().xp
+    n = 0
+    for kind in kinds:
+        for name, a, b in _table(kind)["strided"]:
+            if not isinstance(a, np.ndarray) or a.size == 0:
+                continue
+            if fn == "lstsq" and (a.ndim != 2 or a.shape[-2] < a.shape[-1]):
+                continue
+            args = (a, b) if fn in ("solve", "lstsq") else (a,)
+
+            def grads(arrays):
+                ts = [ad.tensor(xp.asarray(x), requires_grad=True) for x in arrays]
+                out = f(*ts)
+                w = 1 + 0.5j if np.iscomplexobj(to_numpy(out)) else 1.0
+                gnp.sum(gnp.real(out * w)).backward()
+                return [to_numpy(t.grad) for t in ts]
+
+            contiguous = grads([np.ascontiguousarray(x) for x in args])
+            for g, c in zip(grads(args), contiguous, strict=True):
+                np.testing.assert_allclose(g, c, rtol=1e-5, atol=1e-6, err_msg=f"{fn} {name}")
+            n += 1
+    assert n, fn
+
+
 # ---- the per-class tests ----------------------------------------------------------------------
 
 DTYPES = (_F4, _F8, _C8, _C16)
@@ -1142,7 +1171,12 @@ def _case_rows(cls, fn, methods):
             m,
             f"here: test_linalg_cases[{fn}-{_PART[m]}]; test_linalg_cases["
             f"{fn}-strided]"
-            + ("; test_linalg_case_gradients[" + fn + "]" if CASE_FUNCS[fn][3] is not None else ""),
+            + (
+                f"; test_linalg_case_gradients[{fn}]; "
+                f"test_linalg_case_gradients_of_strided_tensors[{fn}]"
+                if CASE_FUNCS[fn][3] is not None
+                else ""
+            ),
         )
         for m in methods
     )
