@@ -222,7 +222,8 @@ def pinv(a, rcond=None, hermitian: bool = False, *, rtol: _Any = _np._NoValue):
     if _np.iscomplexobj(_raw(rcond) if hasattr(rcond, "dtype") else rcond):
         # NumPy orders complex cut-offs lexicographically (a meaningless cut), torch refuses
         raise TypeError(f"pinv: the cut-off rcond/rtol must be real, got {rcond!r}")
-    if hermitian:  # NumPy reads the lower triangle only
+    if hermitian and 0 not in _r.shape(a):  # NumPy reads the lower triangle only
+        _matrices(a, "pinv", square=True)
         a = _sym_from(a, "L")
     return _pinv(a, rcond=rcond)
 
@@ -355,7 +356,7 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, hermitian: bool 
     from NumPy's by the signs of columns). Example: ``u, s, vh = gnp.linalg.svd(a, False)``
     """
     a = _arr(a)
-    _matrices(a, "svd")
+    _matrices(a, "svd", square=bool(hermitian))
     if not _tracked(a):
         xp = _r._xp(a)
         if not compute_uv:

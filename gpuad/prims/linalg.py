@@ -232,6 +232,7 @@ def _solve_jvp_a(t, ans, a, b):
 
 
 def _solve_fwd(xp, a, b):
+    a, b = xp.asarray(a), xp.asarray(b)  # nested lists, as NumPy takes them
     if a.ndim < 2:  # NumPy's error (broadcasting b against a would raise a ValueError first)
         raise _np.linalg.LinAlgError(
             f"{a.ndim}-dimensional array given; a must be at least two-dimensional")
