@@ -48,7 +48,7 @@ class _Local(threading.local):
 _local = _Local()
 #: how many autocast blocks are open in all threads: while none is, wrappers call through
 _open = [0]
-_lock = threading.Lock()
+_lock = threading.RLock()  # (_install imports gpuad.nn, whose import calls install_listed)
 _installed = [False]
 
 

@@ -349,3 +349,30 @@ def test_user_functions_called_by_gpuad_are_cast(backend):
     with ad.autocast("cuda"):
         r = gnp.apply_along_axis(lambda v: gnp.matmul(v, v), 1, x)
     assert r.dtype == np.float16
+
+
+def test_first_autocast_block_before_gpuad_nn_is_imported_does_not_hang():
+    # the first block imports gpuad.nn while holding the install lock, and gpuad.nn's import
+    # installs its own lists under the same lock: a plain Lock deadlocked forever
+    import subprocess
+    import sys
+
+    code = ("import gpuad\nwith gpuad.autocast('cuda'):\n    pass\n"
+            "import gpuad.nn.functional as F\nprint(hasattr(F.linear, '__gpuad_autocast__'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
+
+
+def test_identity_checks_of_gpuad_functions_survive_an_autocast_block():
+    # an autocast block wraps gnp.mean after optax's reduce_fn=gnp.mean default was bound:
+    # the "mean over no valid list is 0" branch compared by identity and gave NaN
+    from gpuad.optax import losses
+
+    with ad.autocast("cuda"):
+        pass
+    s = np.array([[2.0, 1.0, 0.0], [1.0, 0.5, 1.5]])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        got = losses.ranking_softmax_loss(s, np.eye(2, 3), where=np.zeros((2, 3), bool))
+    assert float(np.asarray(got)) == 0.0

@@ -498,6 +498,12 @@ def ctc_loss(
 
 
 @_device_args
+def _unwrap(f: Any) -> Any:
+    while hasattr(f, "__wrapped__"):
+        f = f.__wrapped__
+    return f
+
+
 def ranking_softmax_loss(
     logits: Any,
     labels: Any,
@@ -526,7 +532,8 @@ def ranking_softmax_loss(
     if reduce_fn is None:
         return loss if valid is None else gnp.where(valid, loss, 0.0)
     out = reduce_fn(loss, where=valid) if valid is not None else reduce_fn(loss)
-    if reduce_fn is gnp.mean and valid is not None:
+    # (unwrapped: an autocast block replaces gnp.mean by a wrapper after the default was bound)
+    if _unwrap(reduce_fn) is _unwrap(gnp.mean) and valid is not None:
         # a mean over no valid list is 0, unless the loss itself holds a NaN
         out = gnp.where(gnp.isnan(out) & ~gnp.any(gnp.isnan(gnp.where(valid, loss, 0.0))), 0.0, out)
     return out
