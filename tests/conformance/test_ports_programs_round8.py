@@ -1,0 +1,666 @@
+"""Programs written for PyTorch, not ported elsewhere, run in gpuad and in PyTorch (float64)
+from the same initial weights and data, comparing losses, gradients and parameters at every
+step:
+
+- "Language Translation with Transformer" (``beginner_source/translation_transformer.py``):
+  ``Seq2SeqTransformer`` (``nn.Transformer`` with a ``TokenEmbedding`` scaled by
+  ``math.sqrt(emb_size)`` and a ``PositionalEncoding`` buffer filled by strided slice writes
+  into ``torch.zeros``), ``create_mask`` (a float ``-inf`` causal mask by ``triu``,
+  ``masked_fill``, a boolean source mask, padding masks by ``==`` and ``transpose``),
+  ``collate_fn`` (``torch.cat`` of ``BOS``/``EOS`` around each sentence, ``pad_sequence``)
+  through a ``DataLoader``, ``CrossEntropyLoss(ignore_index=PAD_IDX)``, Adam with the
+  tutorial's betas and eps, ``xavier_uniform_`` on every matrix, ``train_epoch``,
+  ``evaluate`` and ``greedy_decode``/``translate`` (``encode``, ``decode`` with a boolean
+  causal mask from ``.type(torch.bool)``, ``torch.max(prob, dim=1)``, ``type_as``,
+  ``fill_``, the ``EOS`` stop);
+- pytorch/examples' ``mnist_hogwild`` (``main.py`` and ``train.py``): ``Net`` (two
+  convolutions, ``Dropout2d``, ``max_pool2d``, ``view(-1, 320)``, ``log_softmax``) shared by
+  the training "processes" (run one after the other here, each ``train`` building its own SGD
+  with momentum over the one model), ``train_epoch`` and ``test_epoch`` (``output.max(1)[1]``,
+  ``pred.eq(target).sum().item()``, the summed ``nll_loss``);
+- "Transfer Learning for Computer Vision" (``beginner_source/transfer_learning_tutorial.py``):
+  ``train_model`` (train and val phases, ``torch.set_grad_enabled(phase == 'train')``,
+  ``torch.max(outputs, 1)``, ``running_corrects += torch.sum(preds == labels.data)``,
+  ``.double()``, ``StepLR``, the best weights kept by ``copy.deepcopy(model.state_dict())``
+  and loaded back), run in its three scenarios: the network frozen as a fixed feature
+  extractor (``requires_grad = False``, a new ``fc``, SGD over ``model.fc.parameters()``),
+  fine-tuning with two parameter groups chosen by name, and Co-Tuning (``CoTuningHead``
+  returning a tuple, ``CoTuningLoss`` fitted under ``no_grad`` on the old head's logits:
+  ``torch.stack`` of ``torch.mean`` over boolean-mask rows, the soft labels gathered by
+  ``relationship[target]``, a ``.to`` override).
+
+Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
+docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
+torch's initial ``state_dict``. Tolerance 1e-9 relative: float64 rounding through a few
+thousand operations. Differences from the originals: sizes are small and the data (Multi30k
+sentences, MNIST, the bird images) are small random sets; dropout runs at ``p=0`` (the
+libraries draw different masks); torchvision's pretrained ResNet-18 is a small convolutional
+network with batch normalisation and an ``fc`` head, its "pretrained" weights torch's random
+ones; the training ``DataLoader`` does not shuffle (the two libraries draw different
+permutations), its data are shuffled once up front instead; the hogwild processes run in
+turn in one process (their order is then deterministic), and gpuad's ``model.share_memory()``
+raises ``NotImplementedError`` (docs/porting.md: its arrays cannot be shared between
+processes), so gpuad's run checks the refusal and trains the one model; ``F.nll_loss(..,
+size_average=False)`` (deprecated in torch, refused by gpuad) is ``reduction="sum"`` in both;
+``output.max(1)[1]`` and ``torch.max(x, 1)`` are ``x.max(dim=1)`` (gpuad's ``x.max(1)`` is
+NumPy's, the values only); the translation tutorial's ``encode``/``decode`` call
+``self.transformer.encoder``/``.decoder`` (an older revision names attributes the class never
+sets); ``x.transpose(0, 1)`` of a 2-D mask is ``x.T`` (gpuad's 2-D ``transpose(0, 1)`` is
+NumPy's and raises, saying so).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import types
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+R = np.random.default_rng(808)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_draws():
+    global R
+    R = np.random.default_rng(808)
+
+
+@pytest.fixture()
+def torch():
+    torch = pytest.importorskip("torch")
+    old, threads = torch.get_default_dtype(), torch.get_num_threads()
+    torch.set_default_dtype(torch.float64)
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    yield torch
+    torch.set_default_dtype(old)
+    torch.set_num_threads(threads)
+
+
+def _xp():
+    return ad.get_backend().xp
+
+
+def _torch_T(torch):
+    return types.SimpleNamespace(
+        lib="torch", torch=torch, nn=torch.nn, F=torch.nn.functional, optim=torch.optim,
+        lr_scheduler=torch.optim.lr_scheduler, Tensor=torch.Tensor,
+        tensor=lambda a, **k: torch.tensor(np.asarray(a), **k),
+        zeros=torch.zeros, ones=torch.ones, arange=torch.arange, exp=torch.exp,
+        sin=torch.sin, cos=torch.cos, triu=torch.triu, cat=torch.cat, stack=torch.stack,
+        mean=torch.mean, sum=torch.sum, max=lambda x, dim: torch.max(x, dim),
+        long=torch.long, bool=torch.bool, no_grad=torch.no_grad,
+        set_grad_enabled=torch.set_grad_enabled,
+        pad_sequence=torch.nn.utils.rnn.pad_sequence,
+        DataLoader=torch.utils.data.DataLoader, TensorDataset=torch.utils.data.TensorDataset,
+        t2d=lambda m: m.transpose(0, 1),
+    )
+
+
+def _gpuad_T():
+    from gpuad import nn, optim
+    from gpuad.nn import functional as F
+    from gpuad.utils import data
+
+    xp = _xp()
+    return types.SimpleNamespace(
+        lib="gpuad", torch=ad, nn=nn, F=F, optim=optim, lr_scheduler=optim.lr_scheduler,
+        Tensor=ad.Tensor,
+        tensor=lambda a, **k: ad.tensor(xp.asarray(np.asarray(a)), **k),
+        zeros=lambda *s: ad.tensor(gnp.zeros(s[0] if len(s) == 1 else s)),
+        ones=lambda *s: ad.tensor(gnp.ones(s[0] if len(s) == 1 else s)),
+        arange=gnp.arange, exp=gnp.exp, sin=gnp.sin, cos=gnp.cos,
+        triu=gnp.triu, cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
+        stack=lambda xs, dim=0: gnp.stack(xs, axis=dim),
+        mean=lambda x, dim: x.mean(dim=dim), sum=lambda x: x.sum(),
+        max=lambda x, dim: x.max(dim=dim),
+        long=np.int64, bool=np.bool_, no_grad=ad.no_grad,
+        set_grad_enabled=ad.set_grad_enabled,
+        pad_sequence=nn.utils.rnn.pad_sequence,
+        DataLoader=data.DataLoader, TensorDataset=data.TensorDataset,
+        t2d=lambda m: m.T,
+    )
+
+
+def _arr(t):
+    if isinstance(t, ad.Tensor):
+        return to_numpy(t.detach())
+    if hasattr(t, "detach"):
+        return t.detach().numpy()
+    if isinstance(t, int | float | np.ndarray | np.generic):
+        return np.asarray(t)
+    return to_numpy(t)
+
+
+def _close(a, b, rtol=1e-9, atol=1e-12, msg=""):
+    if isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple) and len(a) == len(b), msg
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _close(x, y, rtol, atol, f"{msg}[{i}]")
+        return
+    np.testing.assert_allclose(_arr(a), _arr(b), rtol=rtol, atol=atol, err_msg=msg)
+
+
+def _load(gmodel, tmodel):
+    xp = _xp()
+    gmodel.load_state_dict(
+        {k: xp.asarray(v.detach().numpy()) for k, v in tmodel.state_dict().items()}
+    )
+
+
+def _same_models(g, t, grads=True, msg="", rtol=1e-9, atol=1e-12):
+    gp, tp = dict(g.named_parameters()), dict(t.named_parameters())
+    assert sorted(gp) == sorted(tp)
+    for k, p in gp.items():
+        _close(p, tp[k], msg=f"{msg} {k}", rtol=rtol, atol=atol)
+        if grads:
+            assert (p.grad is None) == (tp[k].grad is None), k
+            if p.grad is not None:
+                _close(p.grad, tp[k].grad, msg=f"{msg} grad {k}", rtol=rtol, atol=atol)
+
+
+def _same_logs(g, t, rtol=1e-9, atol=1e-12):
+    assert g.keys() == t.keys()
+    for key in g:
+        assert len(g[key]) == len(t[key]) > 0, key
+        for i, (a, b) in enumerate(zip(g[key], t[key], strict=True)):
+            _close(a, b, rtol=rtol, atol=atol, msg=f"{key}[{i}]")
+
+
+# ---- beginner_source/translation_transformer.py -----------------------------------------------
+
+UNK_IDX, PAD_IDX, BOS_IDX, EOS_IDX = 0, 1, 2, 3
+
+
+def _translation_classes(T):
+    nn = T.nn
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, emb_size, dropout, maxlen=50):
+            super().__init__()
+            den = T.exp(-T.arange(0, emb_size, 2) * math.log(10000) / emb_size)
+            pos = T.arange(0, maxlen).reshape(maxlen, 1)
+            pos_embedding = T.zeros((maxlen, emb_size))
+            pos_embedding[:, 0::2] = T.sin(pos * den)
+            pos_embedding[:, 1::2] = T.cos(pos * den)
+            pos_embedding = pos_embedding.unsqueeze(-2)
+            self.dropout = nn.Dropout(dropout)
+            self.register_buffer("pos_embedding", pos_embedding)
+
+        def forward(self, token_embedding):
+            return self.dropout(token_embedding
+                                + self.pos_embedding[: token_embedding.size(0), :])
+
+    class TokenEmbedding(nn.Module):
+        def __init__(self, vocab_size, emb_size):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab_size, emb_size)
+            self.emb_size = emb_size
+
+        def forward(self, tokens):
+            return self.embedding(tokens.long()) * math.sqrt(self.emb_size)
+
+    class Seq2SeqTransformer(nn.Module):
+        def __init__(self, num_encoder_layers, num_decoder_layers, emb_size, nhead,
+                     src_vocab_size, tgt_vocab_size, dim_feedforward=512, dropout=0.1):
+            super().__init__()
+            self.transformer = nn.Transformer(
+                d_model=emb_size, nhead=nhead, num_encoder_layers=num_encoder_layers,
+                num_decoder_layers=num_decoder_layers, dim_feedforward=dim_feedforward,
+                dropout=dropout)
+            self.generator = nn.Linear(emb_size, tgt_vocab_size)
+            self.src_tok_emb = TokenEmbedding(src_vocab_size, emb_size)
+            self.tgt_tok_emb = TokenEmbedding(tgt_vocab_size, emb_size)
+            self.positional_encoding = PositionalEncoding(emb_size, dropout=dropout)
+
+        def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask,
+                    memory_key_padding_mask):
+            src_emb = self.positional_encoding(self.src_tok_emb(src))
+            tgt_emb = self.positional_encoding(self.tgt_tok_emb(trg))
+            outs = self.transformer(src_emb, tgt_emb, src_mask, tgt_mask, None,
+                                    src_padding_mask, tgt_padding_mask, memory_key_padding_mask)
+            return self.generator(outs)
+
+        def encode(self, src, src_mask):
+            return self.transformer.encoder(self.positional_encoding(self.src_tok_emb(src)),
+                                            src_mask)
+
+        def decode(self, tgt, memory, tgt_mask):
+            return self.transformer.decoder(self.positional_encoding(self.tgt_tok_emb(tgt)),
+                                            memory, tgt_mask)
+
+    return Seq2SeqTransformer
+
+
+def _translation_program(T, sentences, val_sentences, state=None, epochs=2):
+    nn = T.nn
+
+    def generate_square_subsequent_mask(sz):
+        mask = T.t2d(T.triu(T.ones((sz, sz))) == 1)
+        mask = mask.float().masked_fill(mask == 0, float("-inf")).masked_fill(mask == 1, 0.0)
+        return mask
+
+    def create_mask(src, tgt):
+        src_seq_len = src.shape[0]
+        tgt_seq_len = tgt.shape[0]
+        tgt_mask = generate_square_subsequent_mask(tgt_seq_len)
+        src_mask = T.zeros((src_seq_len, src_seq_len)).type(T.bool)
+        src_padding_mask = T.t2d(src == PAD_IDX)
+        tgt_padding_mask = T.t2d(tgt == PAD_IDX)
+        return src_mask, tgt_mask, src_padding_mask, tgt_padding_mask
+
+    def tensor_transform(token_ids):
+        return T.cat((T.tensor([BOS_IDX]), T.tensor(token_ids), T.tensor([EOS_IDX])))
+
+    def collate_fn(batch):
+        src_batch, tgt_batch = [], []
+        for src_sample, tgt_sample in batch:
+            src_batch.append(tensor_transform(src_sample))
+            tgt_batch.append(tensor_transform(tgt_sample))
+        src_batch = T.pad_sequence(src_batch, padding_value=PAD_IDX)
+        tgt_batch = T.pad_sequence(tgt_batch, padding_value=PAD_IDX)
+        return src_batch, tgt_batch
+
+    Seq2SeqTransformer = _translation_classes(T)
+    transformer = Seq2SeqTransformer(2, 2, 8, 2, 11, 12, 16, dropout=0.0)
+    if state is None:
+        for p in transformer.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+    else:
+        state(transformer)
+    initial = copy.deepcopy(transformer)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_IDX)
+    optimizer = T.optim.Adam(transformer.parameters(), lr=0.01, betas=(0.9, 0.98), eps=1e-9)
+    log = {"loss": [], "train": [], "val": [], "grads": [], "tokens": []}
+
+    def train_epoch(model, optimizer):
+        model.train()
+        losses = 0
+        train_dataloader = T.DataLoader(sentences, batch_size=3, collate_fn=collate_fn)
+        for src, tgt in train_dataloader:
+            tgt_input = tgt[:-1, :]
+            src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
+            logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask,
+                           tgt_padding_mask, src_padding_mask)
+            optimizer.zero_grad()
+            tgt_out = tgt[1:, :]
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+            loss.backward()
+            log["loss"].append(loss.item())
+            log["grads"].append([p.grad.detach().clone() for p in model.parameters()])
+            optimizer.step()
+            losses += loss.item()
+        return losses / len(train_dataloader)
+
+    def evaluate(model):
+        model.eval()
+        losses = 0
+        val_dataloader = T.DataLoader(val_sentences, batch_size=3, collate_fn=collate_fn)
+        for src, tgt in val_dataloader:
+            tgt_input = tgt[:-1, :]
+            src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
+            logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask,
+                           tgt_padding_mask, src_padding_mask)
+            tgt_out = tgt[1:, :]
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
+            losses += loss.item()
+        return losses / len(val_dataloader)
+
+    def greedy_decode(model, src, src_mask, max_len, start_symbol):
+        memory = model.encode(src, src_mask)
+        ys = T.ones(1, 1).fill_(start_symbol).type(T.long)
+        for _ in range(max_len - 1):
+            tgt_mask = generate_square_subsequent_mask(ys.size(0)).type(T.bool)
+            out = model.decode(ys, memory, tgt_mask)
+            out = out.transpose(0, 1)
+            prob = model.generator(out[:, -1])
+            _, next_word = T.max(prob, dim=1)
+            next_word = next_word.item()
+            ys = T.cat([ys, T.ones(1, 1).type_as(src.data).fill_(next_word)], dim=0)
+            if next_word == EOS_IDX:
+                break
+        return ys
+
+    def translate(model, src_tokens):
+        model.eval()
+        src = tensor_transform(src_tokens).view(-1, 1)
+        num_tokens = src.shape[0]
+        src_mask = (T.zeros(num_tokens, num_tokens)).type(T.bool)
+        return greedy_decode(model, src, src_mask, max_len=num_tokens + 5,
+                             start_symbol=BOS_IDX).flatten()
+
+    for _ in range(epochs):
+        log["train"].append(train_epoch(transformer, optimizer))
+        log["val"].append(evaluate(transformer))
+    for src_tokens, _ in val_sentences:
+        log["tokens"].append(translate(transformer, src_tokens))
+    return transformer, initial, log
+
+
+def _sentences(n, src_vocab=11, tgt_vocab=12):
+    out = []
+    for _ in range(n):
+        ls, lt = int(R.integers(2, 6)), int(R.integers(2, 6))
+        out.append((R.integers(4, src_vocab, size=ls).tolist(),
+                    R.integers(4, tgt_vocab, size=lt).tolist()))
+    return out
+
+
+def test_translation_transformer(torch):
+    train, val = _sentences(6), _sentences(3)
+    tmodel, tinit, tlog = _translation_program(_torch_T(torch), train, val)
+    gmodel, _, glog = _translation_program(_gpuad_T(), train, val,
+                                           state=lambda m: _load(m, tinit))
+    _same_logs(glog, tlog)
+    # The key projection's bias has a gradient of exactly 0 in exact arithmetic (it adds the
+    # same number to every score of a softmax row); both libraries give rounding noise of
+    # about 1e-17 there, which Adam (eps=1e-9) turns into steps of about 1e-10. The parameters
+    # are compared to that absolute level; the gradients above to 1e-12.
+    _same_models(gmodel, tmodel, atol=1e-9)
+    emb = 8
+    for step in glog["grads"]:
+        names = [n for n, _ in gmodel.named_parameters()]
+        for name, g in zip(names, step, strict=True):
+            if name.endswith("in_proj_bias"):
+                assert float(np.max(np.abs(_arr(g)[emb:2 * emb]))) < 1e-12, name
+    # The model learnt something: the loss fell over the two epochs.
+    assert glog["loss"][-1] < glog["loss"][0]
+
+
+# ---- pytorch/examples mnist_hogwild -----------------------------------------------------------
+
+
+def _hogwild_net(T):
+    nn, F = T.nn, T.F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, kernel_size=5)
+            self.conv2 = nn.Conv2d(4, 5, kernel_size=5)
+            self.conv2_drop = nn.Dropout2d(p=0.0)
+            self.fc1 = nn.Linear(20, 12)
+            self.fc2 = nn.Linear(12, 10)
+
+        def forward(self, x):
+            x = F.relu(F.max_pool2d(self.conv1(x), 2))
+            x = F.relu(F.max_pool2d(self.conv2_drop(self.conv2(x)), 2))
+            x = x.view(-1, 20)
+            x = F.relu(self.fc1(x))
+            x = F.dropout(x, p=0.0, training=self.training)
+            x = self.fc2(x)
+            return F.log_softmax(x, dim=1)
+
+    return Net
+
+
+def _hogwild_program(T, data, state=None, num_processes=2, epochs=2):
+    F = T.F
+    args = types.SimpleNamespace(lr=0.05, momentum=0.5, epochs=epochs, log_interval=1)
+    model = _hogwild_net(T)()
+    if state is not None:
+        state(model)
+    initial = copy.deepcopy(model)
+    if T.lib == "torch":
+        model.share_memory()
+    else:
+        # differs: gpuad's share_memory() refuses (docs/porting.md): processes could not
+        # share its arrays, each would train its own copy. One process trains the one model.
+        with pytest.raises(NotImplementedError, match="share_memory"):
+            model.share_memory()
+    log = {"loss": [], "test_loss": [], "correct": []}
+
+    def train_epoch(epoch, args, model, data_loader, optimizer):
+        model.train()
+        for batch_idx, (x, target) in enumerate(data_loader):
+            optimizer.zero_grad()
+            output = model(x)
+            loss = F.nll_loss(output, target)
+            loss.backward()
+            optimizer.step()
+            if batch_idx % args.log_interval == 0:
+                log["loss"].append(loss.item())
+
+    def test_epoch(model, data_loader):
+        model.eval()
+        test_loss = 0
+        correct = 0
+        with T.no_grad():
+            for x, target in data_loader:
+                output = model(x)
+                test_loss += F.nll_loss(output, target, reduction="sum").item()
+                pred = output.max(dim=1)[1]
+                correct += pred.eq(target).sum().item()
+        test_loss /= len(data_loader.dataset)
+        log["test_loss"].append(test_loss)
+        log["correct"].append(correct)
+
+    def train(rank, args, model):
+        xs, ys, tx, ty = data[rank]
+        train_loader = T.DataLoader(T.TensorDataset(T.tensor(xs), T.tensor(ys)), batch_size=4)
+        test_loader = T.DataLoader(T.TensorDataset(T.tensor(tx), T.tensor(ty)), batch_size=4)
+        optimizer = T.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+        for epoch in range(1, args.epochs + 1):
+            train_epoch(epoch, args, model, train_loader, optimizer)
+            test_epoch(model, test_loader)
+
+    for rank in range(num_processes):
+        train(rank, args, model)
+    return model, initial, log
+
+
+def test_mnist_hogwild(torch):
+    data = [(R.normal(size=(8, 1, 20, 20)), R.integers(0, 10, size=8),
+             R.normal(size=(5, 1, 20, 20)), R.integers(0, 10, size=5)) for _ in range(2)]
+    tmodel, tinit, tlog = _hogwild_program(_torch_T(torch), data)
+    gmodel, _, glog = _hogwild_program(_gpuad_T(), data, state=lambda m: _load(m, tinit))
+    _same_logs(glog, tlog)
+    _same_models(gmodel, tmodel, grads=True)
+
+
+# ---- beginner_source/transfer_learning_tutorial.py ---------------------------------------------
+
+
+def _transfer_classes(T):
+    nn, F = T.nn, T.F
+
+    class SmallResNet(nn.Module):
+        """Stands in for torchvision's resnet18: a stem, one residual block, pooling, fc."""
+
+        def __init__(self, num_classes=6):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 4, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(4)
+            self.conv2 = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(4)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(4, num_classes)
+
+        def forward(self, x):
+            x = F.relu(self.bn1(self.conv1(x)))
+            x = F.relu(x + self.bn2(self.conv2(x)))
+            x = self.avgpool(x).flatten(1)
+            return self.fc(x)
+
+    class CoTuningHead(nn.Module):
+        def __init__(self, old_head, num_class):
+            super().__init__()
+            self.old_head = old_head
+            self.new_head = nn.Linear(old_head.in_features, num_class)
+
+        def forward(self, features):
+            old_output = self.old_head(features)
+            new_output = self.new_head(features)
+            return old_output, new_output
+
+        def deploy(self):
+            return copy.deepcopy(self.new_head)
+
+    class CoTuningLoss(nn.Module):
+        def __init__(self, trade_off):
+            super().__init__()
+            self.trade_off = trade_off
+            self.fitted = False
+            self.relationship = T.Tensor([0, 0, 0])
+
+        def to(self, device):
+            self.relationship = self.relationship.to(device=device)
+            return self
+
+        def fit(self, old_logits, new_labels):
+            Ct = new_labels.max().item() + 1
+            old_prob = F.softmax(old_logits, dim=-1)
+            self.relationship = T.stack(
+                [T.mean(old_prob[new_labels == i], dim=0) for i in range(Ct)])
+            self.fitted = True
+
+        def forward(self, inputs, target):
+            if not self.fitted:
+                raise Exception("please call fit() first!")
+            old_output, new_output = inputs
+            target_loss = F.cross_entropy(new_output, target)
+            old_softlabel = self.relationship[target]
+            cotuning_loss = -(F.log_softmax(old_output, dim=-1) * old_softlabel).sum(
+                dim=-1).mean(dim=0)
+            return target_loss + self.trade_off * cotuning_loss
+
+    return SmallResNet, CoTuningHead, CoTuningLoss
+
+
+def _transfer_program(T, data, init, scenario, num_epochs=3):
+    nn = T.nn
+    SmallResNet, CoTuningHead, CoTuningLoss = _transfer_classes(T)
+    dataloaders = {x: T.DataLoader(T.TensorDataset(T.tensor(data[x][0]), T.tensor(data[x][1])),
+                                   batch_size=4, shuffle=False) for x in ["train", "val"]}
+    dataset_sizes = {x: len(data[x][1]) for x in ["train", "val"]}
+    class_names = [f"c{i}" for i in range(3)]
+    log = {"loss": [], "acc": [], "grads": []}
+
+    def train_model(model, criterion, optimizer, scheduler, num_epochs):
+        best_model_wts = copy.deepcopy(model.state_dict())
+        best_acc = 0.0
+        for _epoch in range(num_epochs):
+            for phase in ["train", "val"]:
+                if phase == "train":
+                    model.train()
+                else:
+                    model.eval()
+                running_loss = 0.0
+                running_corrects = 0
+                for inputs, labels in dataloaders[phase]:
+                    optimizer.zero_grad()
+                    with T.set_grad_enabled(phase == "train"):
+                        outputs = model(inputs)
+                        target_outputs = outputs[1] if isinstance(outputs, tuple) else outputs
+                        _, preds = T.max(target_outputs, 1)
+                        loss = criterion(outputs, labels)
+                        if phase == "train":
+                            loss.backward()
+                            log["grads"].append([p.grad.detach().clone()
+                                                 for p in model.parameters()
+                                                 if p.grad is not None])
+                            optimizer.step()
+                    running_loss += loss.item() * inputs.size(0)
+                    running_corrects += T.sum(preds == labels.data)
+                if phase == "train":
+                    scheduler.step()
+                epoch_loss = running_loss / dataset_sizes[phase]
+                epoch_acc = running_corrects.double() / dataset_sizes[phase]
+                log["loss"].append(epoch_loss)
+                log["acc"].append(epoch_acc)
+                if phase == "val" and epoch_acc > best_acc:
+                    best_acc = epoch_acc
+                    best_model_wts = copy.deepcopy(model.state_dict())
+        model.load_state_dict(best_model_wts)
+        return model
+
+    model = SmallResNet()
+    init(model)
+    if scenario == "fixed":
+        for param in model.parameters():
+            param.requires_grad = False
+        num_ftrs = model.fc.in_features
+        model.fc = nn.Linear(num_ftrs, len(class_names))
+        init(model.fc, "fc.")
+        criterion = nn.CrossEntropyLoss()
+        optimizer = T.optim.SGD(model.fc.parameters(), lr=0.1, momentum=0.9)
+    elif scenario == "finetune":
+        num_ftrs = model.fc.in_features
+        model.fc = nn.Linear(num_ftrs, len(class_names))
+        init(model.fc, "fc.")
+        criterion = nn.CrossEntropyLoss()
+        params = [{"params": [p for n, p in model.named_parameters() if "fc" in n], "lr": 1e-1},
+                  {"params": [p for n, p in model.named_parameters() if "fc" not in n],
+                   "lr": 1e-2}]
+        optimizer = T.optim.SGD(params, momentum=0.9)
+    else:
+        criterion = CoTuningLoss(trade_off=2.3)
+        with T.no_grad():
+            was_training = model.training
+            model.eval()
+            old_logits, new_labels = [], []
+            for inputs, labels in dataloaders["train"]:
+                outputs = model(inputs)
+                target_outputs = outputs[1] if isinstance(outputs, tuple) else outputs
+                old_logits.append(target_outputs.cpu())
+                new_labels.append(labels.cpu())
+            old_logits = T.cat(old_logits)
+            new_labels = T.cat(new_labels)
+            criterion.fit(old_logits, new_labels)
+            model.train(mode=was_training)
+        model.fc = CoTuningHead(model.fc, len(class_names))
+        init(model.fc.new_head, "fc.new_head.")
+        criterion = criterion.to("cpu")
+        log["relationship"] = [criterion.relationship]
+        params = [{"params": [p for n, p in model.named_parameters() if "new" in n], "lr": 1e-1},
+                  {"params": [p for n, p in model.named_parameters() if "new" not in n],
+                   "lr": 1e-2}]
+        optimizer = T.optim.SGD(params, momentum=0.9)
+    scheduler = T.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
+    model = train_model(model, criterion, optimizer, scheduler, num_epochs)
+    if scenario == "cotune":
+        model.fc = model.fc.deploy()
+    model.eval()
+    with T.no_grad():
+        log["final"] = [model(T.tensor(data["val"][0]))]
+    return model, log
+
+
+@pytest.mark.parametrize("scenario", ["fixed", "finetune", "cotune"])
+def test_transfer_learning(torch, scenario):
+    def images(n):
+        # Three classes told apart by the mean of one colour channel; shuffled once here.
+        labels = R.integers(0, 3, size=n)
+        x = R.normal(size=(n, 3, 6, 6))
+        x[np.arange(n), labels] += 1.0
+        return x, labels
+
+    data = {"train": images(12), "val": images(8)}
+    states = {}
+
+    def t_init(module, prefix=""):
+        states[prefix] = copy.deepcopy(module.state_dict())
+
+    tmodel, tlog = _transfer_program(_torch_T(torch), data, t_init, scenario)
+
+    def g_init(module, prefix=""):
+        xp = _xp()
+        module.load_state_dict({k: xp.asarray(v.numpy()) for k, v in states[prefix].items()})
+
+    gmodel, glog = _transfer_program(_gpuad_T(), data, g_init, scenario)
+    _same_logs(glog, tlog)
+    _same_models(gmodel, tmodel, grads=False)
+    gbuf, tbuf = dict(gmodel.named_buffers()), dict(tmodel.named_buffers())
+    assert sorted(gbuf) == sorted(tbuf)
+    for k in gbuf:
+        _close(gbuf[k], tbuf[k], msg=k)
+    if scenario == "fixed":
+        # The frozen layers got no gradient and did not move.
+        assert all(p.grad is None for n, p in gmodel.named_parameters() if "fc" not in n)
