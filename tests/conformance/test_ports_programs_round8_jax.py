@@ -957,3 +957,279 @@ def test_bayesian_neural_net_logprob_gradient_by_differences():
     weights = rng.normal(size=(2, 10))
     x, y = rng.normal(size=(4, 1)), rng.normal(size=(4, 1))
     check_grads(lambda w: A.np.sum(logprob(w, x, y)), (weights,), order=2, modes=("rev",))
+
+
+# ---- examples/gaussian_process.py, gplvm.py, deep_gaussian_process.py ------------------------
+
+
+def _gp_ns(which):
+    A = _ns(which)
+    if which == "autograd":
+        import autograd
+        from autograd.numpy.linalg import solve
+
+        A.value_and_grad, A.solve = autograd.value_and_grad, solve
+    else:
+        from gpuad.numpy.linalg import solve
+
+        A.value_and_grad, A.solve = ad.value_and_grad, solve
+    return A
+
+
+def _make_gp_funs(A, cov_func, num_cov_params):
+    np_ = A.np
+
+    def unpack_kernel_params(params):
+        mean = params[0]
+        cov_params = params[2:]
+        noise_scale = np_.exp(params[1]) + 0.0001
+        return mean, cov_params, noise_scale
+
+    def predict(params, x, y, xstar):
+        mean, cov_params, noise_scale = unpack_kernel_params(params)
+        cov_f_f = cov_func(cov_params, xstar, xstar)
+        cov_y_f = cov_func(cov_params, x, xstar)
+        cov_y_y = cov_func(cov_params, x, x) + noise_scale * np_.eye(len(y))
+        pred_mean = mean + np_.dot(A.solve(cov_y_y, cov_y_f).T, y - mean)
+        pred_cov = cov_f_f - np_.dot(A.solve(cov_y_y, cov_y_f).T, cov_y_f)
+        return pred_mean, pred_cov
+
+    def log_marginal_likelihood(params, x, y):
+        mean, cov_params, noise_scale = unpack_kernel_params(params)
+        cov_y_y = cov_func(cov_params, x, x) + noise_scale * np_.eye(len(y))
+        prior_mean = mean * np_.ones(len(y))
+        return A.mvn.logpdf(y, prior_mean, cov_y_y)
+
+    return num_cov_params + 2, predict, log_marginal_likelihood
+
+
+def _rbf_covariance(A):
+    np_ = A.np
+
+    def rbf_covariance(kernel_params, x, xp):
+        output_scale = np_.exp(kernel_params[0])
+        lengthscales = np_.exp(kernel_params[1:])
+        diffs = np_.expand_dims(x / lengthscales, 1) - np_.expand_dims(xp / lengthscales, 0)
+        return output_scale * np_.exp(-0.5 * np_.sum(diffs**2, axis=2))
+
+    return rbf_covariance
+
+
+def _minimize_logged(A, objective, init_params, log, callback_extra, maxiter):
+    from scipy.optimize import minimize
+
+    def callback(params):
+        log["ll"].append(-objective(params))
+        log["x"].append(params.copy())
+        callback_extra(params)
+
+    result = minimize(A.value_and_grad(objective), init_params, jac=True, method="CG",
+                      callback=callback, options={"maxiter": maxiter})
+    log["result"] = [result.x]
+    return log
+
+
+def _gaussian_process(which, n_data=12, maxiter=8):
+    A = _gp_ns(which)
+    np_ = A.np
+    D = 1
+    num_params, predict, log_marginal_likelihood = _make_gp_funs(A, _rbf_covariance(A), D + 1)
+
+    def build_toy_dataset(D=1, n_data=20, noise_std=0.1):
+        rs = A.npr.RandomState(0)
+        inputs = np_.concatenate([np_.linspace(0, 3, num=n_data // 2),
+                                  np_.linspace(6, 8, num=n_data // 2)])
+        targets = (np_.cos(inputs) + rs.randn(n_data) * noise_std) / 2.0
+        inputs = (inputs - 4.0) / 2.0
+        inputs = inputs.reshape((len(inputs), D))
+        return inputs, targets
+
+    X, y = build_toy_dataset(D=D, n_data=n_data)
+
+    def objective(params):
+        return -log_marginal_likelihood(params, X, y)
+
+    log = {"ll": [], "x": [], "mean": [], "std": [], "samples": []}
+
+    def plots(params):
+        plot_xs = np_.reshape(np_.linspace(-7, 7, 15), (15, 1))
+        pred_mean, pred_cov = predict(params, X, y, plot_xs)
+        log["mean"].append(pred_mean)
+        log["std"].append(np_.sqrt(np_.diag(pred_cov)))
+        rs = A.npr.RandomState(0)
+        log["samples"].append(rs.multivariate_normal(_arr(pred_mean), _arr(pred_cov), size=3))
+
+    rs = A.npr.RandomState(0)
+    init_params = 0.1 * rs.randn(num_params)
+    return _minimize_logged(A, objective, init_params, log, plots, maxiter)
+
+
+def test_gaussian_process():
+    want, got = _gaussian_process("autograd"), _gaussian_process("gpuad")
+    # SciPy's CG line search decides on the values and gradients it is handed; the iterates
+    # agree to the rounding those carry (the predictive covariance is a difference of
+    # nearly equal terms, so its square root is compared at 1e-7).
+    _compare_logs(want, got, rtol=1e-7, atol=1e-9)
+
+
+def _pinwheel(rs, radial_std, tangential_std, num_classes, num_per_class, rate):
+    rads = np.linspace(0, 2 * np.pi, num_classes, endpoint=False)
+    features = rs.randn(num_classes * num_per_class, 2) * np.array([radial_std, tangential_std])
+    features[:, 0] += 1
+    labels = np.repeat(np.arange(num_classes), num_per_class)
+    angles = rads[labels] + rate * np.exp(features[:, 0])
+    rotations = np.stack([np.cos(angles), -np.sin(angles), np.sin(angles), np.cos(angles)])
+    rotations = np.reshape(rotations.T, (-1, 2, 2))
+    return 10 * rs.permutation(np.einsum("ti,tij->tj", features, rotations))
+
+
+def _gplvm(which, maxiter=6):
+    A = _gp_ns(which)
+    np_ = A.np
+    data_dimension, latent_dimension = 2, 2
+    params_per_gp, predict, log_marginal_likelihood = _make_gp_funs(
+        A, _rbf_covariance(A), latent_dimension + 1)
+    total_gp_params = data_dimension * params_per_gp
+    data = _pinwheel(np.random.RandomState(0), 0.3, 0.05, 3, 4, 0.4)
+    datalen = data.shape[0]
+    num_latent_params = datalen * latent_dimension
+
+    def unpack_params(params):
+        gp_params = np_.reshape(params[:total_gp_params], (data_dimension, params_per_gp))
+        latents = np_.reshape(params[total_gp_params:], (datalen, latent_dimension))
+        return gp_params, latents
+
+    def objective(params):
+        gp_params, latents = unpack_params(params)
+        gp_likelihood = sum([log_marginal_likelihood(gp_params[i], latents, data[:, i])
+                             for i in range(data_dimension)])
+        latent_prior_likelihood = np_.sum(A.norm.logpdf(latents))
+        return -gp_likelihood - latent_prior_likelihood
+
+    log = {"ll": [], "x": [], "latents": []}
+    rs = A.npr.RandomState(1)
+    init_params = rs.randn(total_gp_params + num_latent_params) * 0.1
+    return _minimize_logged(A, objective, init_params, log,
+                            lambda p: log["latents"].append(unpack_params(p)[1]), maxiter)
+
+
+def test_gplvm():
+    want, got = _gplvm("autograd"), _gplvm("gpuad")
+    _compare_logs(want, got, rtol=1e-7, atol=1e-9)
+
+
+def _deep_gp(which, n_data=10, maxiter=6):
+    A = _gp_ns(which)
+    np_ = A.np
+    input_dimension = hidden_dimension = 1
+    rs = A.npr.RandomState(0)
+    inputs = np_.linspace(-2, 2, num=n_data)
+    y = np_.sign(inputs) + rs.randn(n_data) * 0.1
+    X = inputs.reshape((len(inputs), input_dimension))
+    cov = _rbf_covariance(A)
+    n1, predict_layer1, lml1 = _make_gp_funs(A, cov, input_dimension + 1)
+    n2, predict_layer2, lml2 = _make_gp_funs(A, cov, hidden_dimension + 1)
+    total_num_params = n1 + n2 + hidden_dimension * n_data
+
+    def unpack_all_params(all_params):
+        return all_params[:n1], all_params[n1: n1 + n2], all_params[n1 + n2:]
+
+    def combined_predict_fun(all_params, X, y, xs):
+        layer1_params, layer2_params, hiddens = unpack_all_params(all_params)
+        h_star_mean, h_star_cov = predict_layer1(layer1_params, X, hiddens, xs)
+        return predict_layer2(layer2_params, np_.atleast_2d(hiddens).T, y,
+                              np_.atleast_2d(h_star_mean).T)
+
+    def log_marginal_likelihood(all_params):
+        layer1_params, layer2_params, h = unpack_all_params(all_params)
+        return lml1(layer1_params, X, h) + lml2(layer2_params, np_.atleast_2d(h).T, y)
+
+    log = {"ll": [], "x": [], "mean": [], "h_mean": []}
+
+    def plots(params):
+        plot_xs = np_.reshape(np_.linspace(-5, 5, 9), (9, 1))
+        pred_mean, _ = combined_predict_fun(params, X, y, plot_xs)
+        log["mean"].append(pred_mean)
+        layer1_params, _, hiddens = unpack_all_params(params)
+        log["h_mean"].append(predict_layer1(layer1_params, X, hiddens, plot_xs)[0])
+
+    init_params = 0.1 * A.npr.RandomState(0).randn(total_num_params)
+    return _minimize_logged(A, lambda p: -log_marginal_likelihood(p), init_params, log, plots,
+                            maxiter)
+
+
+def test_deep_gaussian_process():
+    want, got = _deep_gp("autograd"), _deep_gp("gpuad")
+    _compare_logs(want, got, rtol=1e-7, atol=1e-9)
+
+
+def test_gp_marginal_likelihood_gradient_by_differences():
+    A = _gp_ns("gpuad")
+    _, _, lml = _make_gp_funs(A, _rbf_covariance(A), 2)
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(5, 1)), rng.normal(size=5)
+    check_grads(lambda p: lml(p, x, y), (0.1 * rng.normal(size=4),), order=2, modes=("rev",))
+
+
+# ---- examples/define_gradient.py -----------------------------------------------------------
+
+
+def test_define_gradient():
+    # autograd's @primitive logsumexp with defvjp(logsumexp, logsumexp_vjp); in gpuad the same
+    # rule is a custom_vjp (docs/porting.md: autograd.extend -> gpuad.custom_vjp), whose
+    # backward is itself differentiable, as autograd's vjp closure is.
+    pytest.importorskip("autograd")
+    import autograd
+    import autograd.numpy as anp
+    from autograd.extend import defvjp, primitive
+
+    import gpuad.numpy as gnp
+
+    @primitive
+    def a_logsumexp(x):
+        max_x = anp.max(x)
+        return max_x + anp.log(anp.sum(anp.exp(x - max_x)))
+
+    def a_logsumexp_vjp(ans, x):
+        x_shape = x.shape
+        return lambda g: anp.full(x_shape, g) * anp.exp(x - anp.full(x_shape, ans))
+
+    defvjp(a_logsumexp, a_logsumexp_vjp)
+
+    calls = []
+
+    @ad.custom_vjp
+    def g_logsumexp(x):
+        max_x = gnp.max(x)
+        return max_x + gnp.log(gnp.sum(gnp.exp(x - max_x)))
+
+    def fwd(x):
+        ans = g_logsumexp(x)
+        return ans, (x, ans)
+
+    def bwd(res, g):
+        calls.append(1)
+        x, ans = res
+        x_shape = x.shape
+        return (gnp.full(x_shape, g) * gnp.exp(x - gnp.full(x_shape, ans)),)
+
+    g_logsumexp.defvjp(fwd, bwd)
+
+    def example_func(np_, lse):
+        def f(y):
+            z = y**2
+            return np_.sum(lse(z))
+
+        return f
+
+    y = np.random.RandomState(0).randn(10) * 0.5
+    a_f, g_f = example_func(anp, a_logsumexp), example_func(gnp, g_logsumexp)
+    _close(g_f(y), a_f(y), rtol=1e-14)
+    _close(ad.grad(g_f)(y), autograd.grad(a_f)(y), rtol=1e-13)
+    assert calls, "gpuad did not use the custom rule"
+    # autograd's hessian is reverse over reverse; gpuad's hessian is JAX's (forward over
+    # reverse), which a vjp-only rule refuses with a GradError naming jacrev(grad).
+    _close(ad.jacrev(ad.grad(g_f))(y), autograd.hessian(a_f)(y), rtol=1e-12, atol=1e-14)
+    with pytest.raises(ad.GradError, match="jacrev"):
+        ad.hessian(g_f)(y)
+    check_grads(g_f, (y,), order=2, modes=("rev",))
