@@ -89,16 +89,33 @@ def _xp():
 
 def _torch_T(torch):
     return types.SimpleNamespace(
-        lib="torch", torch=torch, nn=torch.nn, F=torch.nn.functional, optim=torch.optim,
-        lr_scheduler=torch.optim.lr_scheduler, Tensor=torch.Tensor,
+        lib="torch",
+        torch=torch,
+        nn=torch.nn,
+        F=torch.nn.functional,
+        optim=torch.optim,
+        lr_scheduler=torch.optim.lr_scheduler,
+        Tensor=torch.Tensor,
         tensor=lambda a, **k: torch.tensor(np.asarray(a), **k),
-        zeros=torch.zeros, ones=torch.ones, arange=torch.arange, exp=torch.exp,
-        sin=torch.sin, cos=torch.cos, triu=torch.triu, cat=torch.cat, stack=torch.stack,
-        mean=torch.mean, sum=torch.sum, max=lambda x, dim: torch.max(x, dim),
-        long=torch.long, bool=torch.bool, no_grad=torch.no_grad,
+        zeros=torch.zeros,
+        ones=torch.ones,
+        arange=torch.arange,
+        exp=torch.exp,
+        sin=torch.sin,
+        cos=torch.cos,
+        triu=torch.triu,
+        cat=torch.cat,
+        stack=torch.stack,
+        mean=torch.mean,
+        sum=torch.sum,
+        max=lambda x, dim: torch.max(x, dim),
+        long=torch.long,
+        bool=torch.bool,
+        no_grad=torch.no_grad,
         set_grad_enabled=torch.set_grad_enabled,
         pad_sequence=torch.nn.utils.rnn.pad_sequence,
-        DataLoader=torch.utils.data.DataLoader, TensorDataset=torch.utils.data.TensorDataset,
+        DataLoader=torch.utils.data.DataLoader,
+        TensorDataset=torch.utils.data.TensorDataset,
         t2d=lambda m: m.transpose(0, 1),
     )
 
@@ -110,20 +127,33 @@ def _gpuad_T():
 
     xp = _xp()
     return types.SimpleNamespace(
-        lib="gpuad", torch=ad, nn=nn, F=F, optim=optim, lr_scheduler=optim.lr_scheduler,
+        lib="gpuad",
+        torch=ad,
+        nn=nn,
+        F=F,
+        optim=optim,
+        lr_scheduler=optim.lr_scheduler,
         Tensor=ad.Tensor,
         tensor=lambda a, **k: ad.tensor(xp.asarray(np.asarray(a)), **k),
         zeros=lambda *s: ad.tensor(gnp.zeros(s[0] if len(s) == 1 else s)),
         ones=lambda *s: ad.tensor(gnp.ones(s[0] if len(s) == 1 else s)),
-        arange=gnp.arange, exp=gnp.exp, sin=gnp.sin, cos=gnp.cos,
-        triu=gnp.triu, cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
+        arange=gnp.arange,
+        exp=gnp.exp,
+        sin=gnp.sin,
+        cos=gnp.cos,
+        triu=gnp.triu,
+        cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
         stack=lambda xs, dim=0: gnp.stack(xs, axis=dim),
-        mean=lambda x, dim: x.mean(dim=dim), sum=lambda x: x.sum(),
+        mean=lambda x, dim: x.mean(dim=dim),
+        sum=lambda x: x.sum(),
         max=lambda x, dim: x.max(dim=dim),
-        long=np.int64, bool=np.bool_, no_grad=ad.no_grad,
+        long=np.int64,
+        bool=np.bool_,
+        no_grad=ad.no_grad,
         set_grad_enabled=ad.set_grad_enabled,
         pad_sequence=nn.utils.rnn.pad_sequence,
-        DataLoader=data.DataLoader, TensorDataset=data.TensorDataset,
+        DataLoader=data.DataLoader,
+        TensorDataset=data.TensorDataset,
         t2d=lambda m: m.T,
     )
 
@@ -194,8 +224,7 @@ def _translation_classes(T):
             self.register_buffer("pos_embedding", pos_embedding)
 
         def forward(self, token_embedding):
-            return self.dropout(token_embedding
-                                + self.pos_embedding[: token_embedding.size(0), :])
+            return self.dropout(token_embedding + self.pos_embedding[: token_embedding.size(0), :])
 
     class TokenEmbedding(nn.Module):
         def __init__(self, vocab_size, emb_size):
@@ -207,33 +236,64 @@ def _translation_classes(T):
             return self.embedding(tokens.long()) * math.sqrt(self.emb_size)
 
     class Seq2SeqTransformer(nn.Module):
-        def __init__(self, num_encoder_layers, num_decoder_layers, emb_size, nhead,
-                     src_vocab_size, tgt_vocab_size, dim_feedforward=512, dropout=0.1):
+        def __init__(
+            self,
+            num_encoder_layers,
+            num_decoder_layers,
+            emb_size,
+            nhead,
+            src_vocab_size,
+            tgt_vocab_size,
+            dim_feedforward=512,
+            dropout=0.1,
+        ):
             super().__init__()
             self.transformer = nn.Transformer(
-                d_model=emb_size, nhead=nhead, num_encoder_layers=num_encoder_layers,
-                num_decoder_layers=num_decoder_layers, dim_feedforward=dim_feedforward,
-                dropout=dropout)
+                d_model=emb_size,
+                nhead=nhead,
+                num_encoder_layers=num_encoder_layers,
+                num_decoder_layers=num_decoder_layers,
+                dim_feedforward=dim_feedforward,
+                dropout=dropout,
+            )
             self.generator = nn.Linear(emb_size, tgt_vocab_size)
             self.src_tok_emb = TokenEmbedding(src_vocab_size, emb_size)
             self.tgt_tok_emb = TokenEmbedding(tgt_vocab_size, emb_size)
             self.positional_encoding = PositionalEncoding(emb_size, dropout=dropout)
 
-        def forward(self, src, trg, src_mask, tgt_mask, src_padding_mask, tgt_padding_mask,
-                    memory_key_padding_mask):
+        def forward(
+            self,
+            src,
+            trg,
+            src_mask,
+            tgt_mask,
+            src_padding_mask,
+            tgt_padding_mask,
+            memory_key_padding_mask,
+        ):
             src_emb = self.positional_encoding(self.src_tok_emb(src))
             tgt_emb = self.positional_encoding(self.tgt_tok_emb(trg))
-            outs = self.transformer(src_emb, tgt_emb, src_mask, tgt_mask, None,
-                                    src_padding_mask, tgt_padding_mask, memory_key_padding_mask)
+            outs = self.transformer(
+                src_emb,
+                tgt_emb,
+                src_mask,
+                tgt_mask,
+                None,
+                src_padding_mask,
+                tgt_padding_mask,
+                memory_key_padding_mask,
+            )
             return self.generator(outs)
 
         def encode(self, src, src_mask):
-            return self.transformer.encoder(self.positional_encoding(self.src_tok_emb(src)),
-                                            src_mask)
+            return self.transformer.encoder(
+                self.positional_encoding(self.src_tok_emb(src)), src_mask
+            )
 
         def decode(self, tgt, memory, tgt_mask):
-            return self.transformer.decoder(self.positional_encoding(self.tgt_tok_emb(tgt)),
-                                            memory, tgt_mask)
+            return self.transformer.decoder(
+                self.positional_encoding(self.tgt_tok_emb(tgt)), memory, tgt_mask
+            )
 
     return Seq2SeqTransformer
 
@@ -287,8 +347,15 @@ def _translation_program(T, sentences, val_sentences, state=None, epochs=2):
         for src, tgt in train_dataloader:
             tgt_input = tgt[:-1, :]
             src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
-            logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask,
-                           tgt_padding_mask, src_padding_mask)
+            logits = model(
+                src,
+                tgt_input,
+                src_mask,
+                tgt_mask,
+                src_padding_mask,
+                tgt_padding_mask,
+                src_padding_mask,
+            )
             optimizer.zero_grad()
             tgt_out = tgt[1:, :]
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
@@ -306,8 +373,15 @@ def _translation_program(T, sentences, val_sentences, state=None, epochs=2):
         for src, tgt in val_dataloader:
             tgt_input = tgt[:-1, :]
             src_mask, tgt_mask, src_padding_mask, tgt_padding_mask = create_mask(src, tgt_input)
-            logits = model(src, tgt_input, src_mask, tgt_mask, src_padding_mask,
-                           tgt_padding_mask, src_padding_mask)
+            logits = model(
+                src,
+                tgt_input,
+                src_mask,
+                tgt_mask,
+                src_padding_mask,
+                tgt_padding_mask,
+                src_padding_mask,
+            )
             tgt_out = tgt[1:, :]
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), tgt_out.reshape(-1))
             losses += loss.item()
@@ -333,8 +407,9 @@ def _translation_program(T, sentences, val_sentences, state=None, epochs=2):
         src = tensor_transform(src_tokens).view(-1, 1)
         num_tokens = src.shape[0]
         src_mask = (T.zeros(num_tokens, num_tokens)).type(T.bool)
-        return greedy_decode(model, src, src_mask, max_len=num_tokens + 5,
-                             start_symbol=BOS_IDX).flatten()
+        return greedy_decode(
+            model, src, src_mask, max_len=num_tokens + 5, start_symbol=BOS_IDX
+        ).flatten()
 
     for _ in range(epochs):
         log["train"].append(train_epoch(transformer, optimizer))
@@ -348,16 +423,16 @@ def _sentences(n, src_vocab=11, tgt_vocab=12):
     out = []
     for _ in range(n):
         ls, lt = int(R.integers(2, 6)), int(R.integers(2, 6))
-        out.append((R.integers(4, src_vocab, size=ls).tolist(),
-                    R.integers(4, tgt_vocab, size=lt).tolist()))
+        out.append(
+            (R.integers(4, src_vocab, size=ls).tolist(), R.integers(4, tgt_vocab, size=lt).tolist())
+        )
     return out
 
 
 def test_translation_transformer(torch):
     train, val = _sentences(6), _sentences(3)
     tmodel, tinit, tlog = _translation_program(_torch_T(torch), train, val)
-    gmodel, _, glog = _translation_program(_gpuad_T(), train, val,
-                                           state=lambda m: _load(m, tinit))
+    gmodel, _, glog = _translation_program(_gpuad_T(), train, val, state=lambda m: _load(m, tinit))
     _same_logs(glog, tlog)
     # The key projection's bias has a gradient of exactly 0 in exact arithmetic (it adds the
     # same number to every score of a softmax row); both libraries give rounding noise of
@@ -369,7 +444,7 @@ def test_translation_transformer(torch):
         names = [n for n, _ in gmodel.named_parameters()]
         for name, g in zip(names, step, strict=True):
             if name.endswith("in_proj_bias"):
-                assert float(np.max(np.abs(_arr(g)[emb:2 * emb]))) < 1e-12, name
+                assert float(np.max(np.abs(_arr(g)[emb : 2 * emb]))) < 1e-12, name
     # The model learnt something: the loss fell over the two epochs.
     assert glog["loss"][-1] < glog["loss"][0]
 
@@ -457,8 +532,15 @@ def _hogwild_program(T, data, state=None, num_processes=2, epochs=2):
 
 
 def test_mnist_hogwild(torch):
-    data = [(R.normal(size=(8, 1, 20, 20)), R.integers(0, 10, size=8),
-             R.normal(size=(5, 1, 20, 20)), R.integers(0, 10, size=5)) for _ in range(2)]
+    data = [
+        (
+            R.normal(size=(8, 1, 20, 20)),
+            R.integers(0, 10, size=8),
+            R.normal(size=(5, 1, 20, 20)),
+            R.integers(0, 10, size=5),
+        )
+        for _ in range(2)
+    ]
     tmodel, tinit, tlog = _hogwild_program(_torch_T(torch), data)
     gmodel, _, glog = _hogwild_program(_gpuad_T(), data, state=lambda m: _load(m, tinit))
     _same_logs(glog, tlog)
@@ -518,7 +600,8 @@ def _transfer_classes(T):
             Ct = new_labels.max().item() + 1
             old_prob = F.softmax(old_logits, dim=-1)
             self.relationship = T.stack(
-                [T.mean(old_prob[new_labels == i], dim=0) for i in range(Ct)])
+                [T.mean(old_prob[new_labels == i], dim=0) for i in range(Ct)]
+            )
             self.fitted = True
 
         def forward(self, inputs, target):
@@ -527,8 +610,9 @@ def _transfer_classes(T):
             old_output, new_output = inputs
             target_loss = F.cross_entropy(new_output, target)
             old_softlabel = self.relationship[target]
-            cotuning_loss = -(F.log_softmax(old_output, dim=-1) * old_softlabel).sum(
-                dim=-1).mean(dim=0)
+            cotuning_loss = (
+                -(F.log_softmax(old_output, dim=-1) * old_softlabel).sum(dim=-1).mean(dim=0)
+            )
             return target_loss + self.trade_off * cotuning_loss
 
     return SmallResNet, CoTuningHead, CoTuningLoss
@@ -537,8 +621,12 @@ def _transfer_classes(T):
 def _transfer_program(T, data, init, scenario, num_epochs=3):
     nn = T.nn
     SmallResNet, CoTuningHead, CoTuningLoss = _transfer_classes(T)
-    dataloaders = {x: T.DataLoader(T.TensorDataset(T.tensor(data[x][0]), T.tensor(data[x][1])),
-                                   batch_size=4, shuffle=False) for x in ["train", "val"]}
+    dataloaders = {
+        x: T.DataLoader(
+            T.TensorDataset(T.tensor(data[x][0]), T.tensor(data[x][1])), batch_size=4, shuffle=False
+        )
+        for x in ["train", "val"]
+    }
     dataset_sizes = {x: len(data[x][1]) for x in ["train", "val"]}
     class_names = [f"c{i}" for i in range(3)]
     log = {"loss": [], "acc": [], "grads": []}
@@ -563,9 +651,13 @@ def _transfer_program(T, data, init, scenario, num_epochs=3):
                         loss = criterion(outputs, labels)
                         if phase == "train":
                             loss.backward()
-                            log["grads"].append([p.grad.detach().clone()
-                                                 for p in model.parameters()
-                                                 if p.grad is not None])
+                            log["grads"].append(
+                                [
+                                    p.grad.detach().clone()
+                                    for p in model.parameters()
+                                    if p.grad is not None
+                                ]
+                            )
                             optimizer.step()
                     running_loss += loss.item() * inputs.size(0)
                     running_corrects += T.sum(preds == labels.data)
@@ -596,9 +688,10 @@ def _transfer_program(T, data, init, scenario, num_epochs=3):
         model.fc = nn.Linear(num_ftrs, len(class_names))
         init(model.fc, "fc.")
         criterion = nn.CrossEntropyLoss()
-        params = [{"params": [p for n, p in model.named_parameters() if "fc" in n], "lr": 1e-1},
-                  {"params": [p for n, p in model.named_parameters() if "fc" not in n],
-                   "lr": 1e-2}]
+        params = [
+            {"params": [p for n, p in model.named_parameters() if "fc" in n], "lr": 1e-1},
+            {"params": [p for n, p in model.named_parameters() if "fc" not in n], "lr": 1e-2},
+        ]
         optimizer = T.optim.SGD(params, momentum=0.9)
     else:
         criterion = CoTuningLoss(trade_off=2.3)
@@ -619,9 +712,10 @@ def _transfer_program(T, data, init, scenario, num_epochs=3):
         init(model.fc.new_head, "fc.new_head.")
         criterion = criterion.to("cpu")
         log["relationship"] = [criterion.relationship]
-        params = [{"params": [p for n, p in model.named_parameters() if "new" in n], "lr": 1e-1},
-                  {"params": [p for n, p in model.named_parameters() if "new" not in n],
-                   "lr": 1e-2}]
+        params = [
+            {"params": [p for n, p in model.named_parameters() if "new" in n], "lr": 1e-1},
+            {"params": [p for n, p in model.named_parameters() if "new" not in n], "lr": 1e-2},
+        ]
         optimizer = T.optim.SGD(params, momentum=0.9)
     scheduler = T.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.1)
     model = train_model(model, criterion, optimizer, scheduler, num_epochs)
@@ -664,3 +758,398 @@ def test_transfer_learning(torch, scenario):
     if scenario == "fixed":
         # The frozen layers got no gradient and did not move.
         assert all(p.grad is None for n, p in gmodel.named_parameters() if "fc" not in n)
+
+
+# ---- beginner_source/basics/autogradqs_tutorial.py --------------------------------------------
+
+
+def _autogradqs(T, w0, b0):
+    log = {}
+    x = T.ones(5)
+    y = T.zeros(3)
+    w = T.tensor(w0, requires_grad=True)
+    b = T.tensor(b0, requires_grad=True)
+    z = T.matmul(x, w) + b
+    loss = T.F.binary_cross_entropy_with_logits(z, y)
+    log["has_grad_fn"] = [z.grad_fn is not None, loss.grad_fn is not None]
+    loss.backward()
+    log["loss"] = [loss.detach()]
+    log["w.grad"], log["b.grad"] = [w.grad], [b.grad]
+
+    z = T.matmul(x, w) + b
+    flags = [z.requires_grad]
+    with T.no_grad():
+        z = T.matmul(x, w) + b
+    flags.append(z.requires_grad)
+    z = T.matmul(x, w) + b
+    z_det = z.detach()
+    flags.append(z_det.requires_grad)
+    log["flags"] = flags
+
+    inp = T.eye(4, 5, requires_grad=True)
+    out = (inp + 1).pow(2).t()
+    out.backward(T.ones_like(out), retain_graph=True)
+    calls = [inp.grad.detach().clone()]
+    out.backward(T.ones_like(out), retain_graph=True)
+    calls.append(inp.grad.detach().clone())
+    inp.grad.zero_()
+    out.backward(T.ones_like(out), retain_graph=True)
+    calls.append(inp.grad.detach().clone())
+    log["calls"] = calls
+    return log
+
+
+def _autogradqs_names(T, torch=None):
+    if T.lib == "torch":
+        T.matmul, T.eye, T.ones_like = torch.matmul, torch.eye, torch.ones_like
+    else:
+        xp = _xp()
+        T.matmul = gnp.matmul
+        T.eye = lambda n, m, requires_grad=False: ad.tensor(
+            xp.eye(n, m), requires_grad=requires_grad
+        )
+        T.ones_like = lambda t: ad.tensor(gnp.ones_like(t))
+    return T
+
+
+def test_autogradqs_tutorial(torch):
+    w0, b0 = R.normal(size=(5, 3)), R.normal(size=3)
+    tlog = _autogradqs(_autogradqs_names(_torch_T(torch), torch), w0, b0)
+    glog = _autogradqs(_autogradqs_names(_gpuad_T()), w0, b0)
+    assert glog["has_grad_fn"] == tlog["has_grad_fn"] == [True, True]
+    assert glog["flags"] == tlog["flags"] == [True, False, False]
+    for key in ("loss", "w.grad", "b.grad", "calls"):
+        _close(glog[key], tlog[key], msg=key)
+    # Accumulation: the second call doubles the first, zeroing resets it.
+    _close(glog["calls"][1], 2 * _arr(glog["calls"][0]))
+    _close(glog["calls"][2], glog["calls"][0])
+
+
+# ---- d2l (PyTorch) 15.8 BERT and 15.10 pretraining BERT --------------------------------------
+
+
+def _bert_classes(T):
+    nn = T.nn
+
+    def masked_softmax(X, valid_lens):
+        def _sequence_mask(X, valid_len, value=0):
+            maxlen = X.size(1)
+            mask = T.arange(maxlen, dtype=T.float32)[None, :] < valid_len[:, None]
+            X[~mask] = value
+            return X
+
+        if valid_lens is None:
+            return nn.functional.softmax(X, dim=-1)
+        shape = X.shape
+        if valid_lens.dim() == 1:
+            valid_lens = T.repeat_interleave(valid_lens, shape[1])
+        else:
+            valid_lens = valid_lens.reshape(-1)
+        X = _sequence_mask(X.reshape(-1, shape[-1]), valid_lens, value=-1e6)
+        return nn.functional.softmax(X.reshape(shape), dim=-1)
+
+    class DotProductAttention(nn.Module):
+        def __init__(self, dropout):
+            super().__init__()
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, queries, keys, values, valid_lens=None):
+            d = queries.shape[-1]
+            scores = T.bmm(queries, keys.transpose(1, 2)) / math.sqrt(d)
+            self.attention_weights = masked_softmax(scores, valid_lens)
+            return T.bmm(self.dropout(self.attention_weights), values)
+
+    class MultiHeadAttention(nn.Module):
+        def __init__(self, num_hiddens, num_heads, dropout, bias=False):
+            super().__init__()
+            self.num_heads = num_heads
+            self.attention = DotProductAttention(dropout)
+            self.W_q = nn.LazyLinear(num_hiddens, bias=bias)
+            self.W_k = nn.LazyLinear(num_hiddens, bias=bias)
+            self.W_v = nn.LazyLinear(num_hiddens, bias=bias)
+            self.W_o = nn.LazyLinear(num_hiddens, bias=bias)
+
+        def forward(self, queries, keys, values, valid_lens):
+            queries = self.transpose_qkv(self.W_q(queries))
+            keys = self.transpose_qkv(self.W_k(keys))
+            values = self.transpose_qkv(self.W_v(values))
+            if valid_lens is not None:
+                valid_lens = T.repeat_interleave(valid_lens, repeats=self.num_heads, dim=0)
+            output = self.attention(queries, keys, values, valid_lens)
+            return self.W_o(self.transpose_output(output))
+
+        def transpose_qkv(self, X):
+            X = X.reshape(X.shape[0], X.shape[1], self.num_heads, -1)
+            X = X.permute(0, 2, 1, 3)
+            return X.reshape(-1, X.shape[2], X.shape[3])
+
+        def transpose_output(self, X):
+            X = X.reshape(-1, self.num_heads, X.shape[1], X.shape[2])
+            X = X.permute(0, 2, 1, 3)
+            return X.reshape(X.shape[0], X.shape[1], -1)
+
+    class PositionWiseFFN(nn.Module):
+        def __init__(self, ffn_num_hiddens, ffn_num_outputs):
+            super().__init__()
+            self.dense1 = nn.LazyLinear(ffn_num_hiddens)
+            self.relu = nn.ReLU()
+            self.dense2 = nn.LazyLinear(ffn_num_outputs)
+
+        def forward(self, X):
+            return self.dense2(self.relu(self.dense1(X)))
+
+    class AddNorm(nn.Module):
+        def __init__(self, norm_shape, dropout):
+            super().__init__()
+            self.dropout = nn.Dropout(dropout)
+            self.ln = nn.LayerNorm(norm_shape)
+
+        def forward(self, X, Y):
+            return self.ln(self.dropout(Y) + X)
+
+    class TransformerEncoderBlock(nn.Module):
+        def __init__(self, num_hiddens, ffn_num_hiddens, num_heads, dropout, use_bias=False):
+            super().__init__()
+            self.attention = MultiHeadAttention(num_hiddens, num_heads, dropout, use_bias)
+            self.addnorm1 = AddNorm(num_hiddens, dropout)
+            self.ffn = PositionWiseFFN(ffn_num_hiddens, num_hiddens)
+            self.addnorm2 = AddNorm(num_hiddens, dropout)
+
+        def forward(self, X, valid_lens):
+            Y = self.addnorm1(X, self.attention(X, X, X, valid_lens))
+            return self.addnorm2(Y, self.ffn(Y))
+
+    class BERTEncoder(nn.Module):
+        def __init__(
+            self,
+            vocab_size,
+            num_hiddens,
+            ffn_num_hiddens,
+            num_heads,
+            num_blks,
+            dropout,
+            max_len=1000,
+        ):
+            super().__init__()
+            self.token_embedding = nn.Embedding(vocab_size, num_hiddens)
+            self.segment_embedding = nn.Embedding(2, num_hiddens)
+            self.blks = nn.Sequential()
+            for i in range(num_blks):
+                self.blks.add_module(
+                    f"{i}",
+                    TransformerEncoderBlock(num_hiddens, ffn_num_hiddens, num_heads, dropout, True),
+                )
+            self.pos_embedding = nn.Parameter(T.randn(1, max_len, num_hiddens))
+
+        def forward(self, tokens, segments, valid_lens):
+            X = self.token_embedding(tokens) + self.segment_embedding(segments)
+            X = X + self.pos_embedding[:, : X.shape[1], :]
+            for blk in self.blks:
+                X = blk(X, valid_lens)
+            return X
+
+    class MaskLM(nn.Module):
+        def __init__(self, vocab_size, num_hiddens):
+            super().__init__()
+            self.mlp = nn.Sequential(
+                nn.LazyLinear(num_hiddens),
+                nn.ReLU(),
+                nn.LayerNorm(num_hiddens),
+                nn.LazyLinear(vocab_size),
+            )
+
+        def forward(self, X, pred_positions):
+            num_pred_positions = pred_positions.shape[1]
+            pred_positions = pred_positions.reshape(-1)
+            batch_size = X.shape[0]
+            batch_idx = T.arange(0, batch_size)
+            batch_idx = T.repeat_interleave(batch_idx, num_pred_positions)
+            masked_X = X[batch_idx, pred_positions]
+            masked_X = masked_X.reshape((batch_size, num_pred_positions, -1))
+            return self.mlp(masked_X)
+
+    class NextSentencePred(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.output = nn.LazyLinear(2)
+
+        def forward(self, X):
+            return self.output(X)
+
+    class BERTModel(nn.Module):
+        def __init__(
+            self,
+            vocab_size,
+            num_hiddens,
+            ffn_num_hiddens,
+            num_heads,
+            num_blks,
+            dropout,
+            max_len=1000,
+        ):
+            super().__init__()
+            self.encoder = BERTEncoder(
+                vocab_size,
+                num_hiddens,
+                ffn_num_hiddens,
+                num_heads,
+                num_blks,
+                dropout,
+                max_len=max_len,
+            )
+            self.hidden = nn.Sequential(nn.LazyLinear(num_hiddens), nn.Tanh())
+            self.mlm = MaskLM(vocab_size, num_hiddens)
+            self.nsp = NextSentencePred()
+
+        def forward(self, tokens, segments, valid_lens=None, pred_positions=None):
+            encoded_X = self.encoder(tokens, segments, valid_lens)
+            if pred_positions is not None:
+                mlm_Y_hat = self.mlm(encoded_X, pred_positions)
+            else:
+                mlm_Y_hat = None
+            nsp_Y_hat = self.nsp(self.hidden(encoded_X[:, 0, :]))
+            return encoded_X, mlm_Y_hat, nsp_Y_hat
+
+    return BERTModel
+
+
+def _bert_names(T, torch=None):
+    if T.lib == "torch":
+        T.bmm, T.randn, T.float32 = torch.bmm, torch.randn, torch.float64
+        T.repeat_interleave, T.arange = torch.repeat_interleave, torch.arange
+    else:
+        T.bmm = gnp.matmul
+        T.randn = lambda *s: ad.tensor(gnp.asarray(np.zeros(s)))
+        T.float32 = np.float64
+        T.repeat_interleave = lambda x, repeats, dim=None: x.repeat_interleave(repeats, dim=dim)
+        T.arange = lambda *a, dtype=None: ad.tensor(gnp.arange(*a, dtype=dtype))
+    return T
+
+
+def _bert_program(T, batches, encode_ids, vocab_size, state=None, num_steps=4):
+    nn = T.nn
+    net = _bert_classes(T)(
+        vocab_size,
+        num_hiddens=8,
+        ffn_num_hiddens=12,
+        num_heads=2,
+        num_blks=2,
+        dropout=0.0,
+        max_len=16,
+    )
+    loss = nn.CrossEntropyLoss()
+
+    def _get_batch_loss_bert(
+        net,
+        loss,
+        vocab_size,
+        tokens_X,
+        segments_X,
+        valid_lens_x,
+        pred_positions_X,
+        mlm_weights_X,
+        mlm_Y,
+        nsp_y,
+    ):
+        _, mlm_Y_hat, nsp_Y_hat = net(
+            tokens_X, segments_X, valid_lens_x.reshape(-1), pred_positions_X
+        )
+        mlm_l = loss(mlm_Y_hat.reshape(-1, vocab_size), mlm_Y.reshape(-1)) * mlm_weights_X.reshape(
+            -1, 1
+        )
+        mlm_l = mlm_l.sum() / (mlm_weights_X.sum() + 1e-8)
+        nsp_l = loss(nsp_Y_hat, nsp_y)
+        return mlm_l, nsp_l, mlm_l + nsp_l
+
+    train_iter = [tuple(T.tensor(a) for a in batch) for batch in batches]
+    net(*train_iter[0][:4])
+    if state is not None:
+        state(net)
+    # (The modules keep their last attention weights, a non-leaf tensor that torch's deepcopy
+    # refuses: the initial weights are kept as arrays.)
+    initial = {k: _arr(v).copy() for k, v in net.state_dict().items()}
+    trainer = T.optim.Adam(net.parameters(), lr=0.01)
+    log = {"mlm": [], "nsp": [], "grads": []}
+    step, num_steps_reached = 0, False
+    while step < num_steps and not num_steps_reached:
+        for (
+            tokens_X,
+            segments_X,
+            valid_lens_x,
+            pred_positions_X,
+            mlm_weights_X,
+            mlm_Y,
+            nsp_y,
+        ) in train_iter:
+            trainer.zero_grad()
+            mlm_l, nsp_l, l_ = _get_batch_loss_bert(
+                net,
+                loss,
+                vocab_size,
+                tokens_X,
+                segments_X,
+                valid_lens_x,
+                pred_positions_X,
+                mlm_weights_X,
+                mlm_Y,
+                nsp_y,
+            )
+            l_.backward()
+            log["grads"].append([p.grad.detach().clone() for p in net.parameters()])
+            trainer.step()
+            log["mlm"].append(mlm_l.item())
+            log["nsp"].append(nsp_l.item())
+            step += 1
+            if step == num_steps:
+                num_steps_reached = True
+                break
+
+    def get_bert_encoding(net, token_ids, segments):
+        token_ids = T.tensor(token_ids).unsqueeze(0)
+        segments = T.tensor(segments).unsqueeze(0)
+        valid_len = T.tensor(len(token_ids[0])).unsqueeze(0)
+        encoded_X, _, _ = net(token_ids, segments, valid_len)
+        return encoded_X
+
+    log["encoding"] = [get_bert_encoding(net, *encode_ids)]
+    return net, initial, log
+
+
+def _bert_batches(vocab_size, n_batches=2, batch=3, max_len=9, n_pred=3):
+    out = []
+    for _ in range(n_batches):
+        tokens = R.integers(5, vocab_size, size=(batch, max_len))
+        tokens[:, 0] = 2
+        valid = R.integers(5, max_len + 1, size=batch)
+        segments = np.zeros((batch, max_len), dtype=np.int64)
+        for i, v in enumerate(valid):
+            tokens[i, v:] = 0
+            segments[i, v // 2 : v] = 1
+        pred = np.stack(
+            [np.sort(R.choice(np.arange(1, v), size=n_pred, replace=False)) for v in valid]
+        )
+        weights = np.ones((batch, n_pred))
+        weights[0, -1] = 0.0
+        mlm_y = R.integers(5, vocab_size, size=(batch, n_pred))
+        nsp = R.integers(0, 2, size=batch)
+        out.append((tokens, segments, valid.astype(np.float64), pred, weights, mlm_y, nsp))
+    return out
+
+
+def test_d2l_bert_pretraining(torch):
+    vocab_size = 13
+    batches = _bert_batches(vocab_size)
+    encode = ([2, 7, 8, 9, 3, 10, 11, 3], [0, 0, 0, 0, 0, 1, 1, 1])
+    tnet, tinit, tlog = _bert_program(
+        _bert_names(_torch_T(torch), torch), batches, encode, vocab_size
+    )
+    xp = _xp()
+    gnet, _, glog = _bert_program(
+        _bert_names(_gpuad_T()),
+        batches,
+        encode,
+        vocab_size,
+        state=lambda m: m.load_state_dict({k: xp.asarray(v) for k, v in tinit.items()}),
+    )
+    _same_logs(glog, tlog)
+    _same_models(gnet, tnet)
