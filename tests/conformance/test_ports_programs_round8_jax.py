@@ -68,7 +68,9 @@ exhaust) is a list.
 
 What the ports found: with the CuPy backend, ``gpuad.scipy.stats`` computed ``x - loc``
 between the programs' host NumPy data and backend arrays, which CuPy refuses; host NumPy
-arguments are now put on the backend first (tests/test_ports8_regressions.py).
+arguments are now put on the backend first; ``ode_net``'s step compiled by ``gpuad.jit``
+failed in the adjoint of ``odeint`` with a message about NumPy conversions at the caller's
+line, and now names odeint and what to do (tests/test_ports8_regressions.py).
 """
 
 from __future__ import annotations
