@@ -5,7 +5,10 @@ backend the distributions computed ``x - loc`` between a NumPy and a CuPy array,
 refuses (``TypeError: Unsupported type <class 'numpy.ndarray'>``), where ``gpuad.numpy``'s
 own functions take such mixtures. And ``ode_net``'s training step under ``gpuad.jit``: a
 derivative through ``odeint`` raised a generic "conversion to a NumPy array" error at the
-caller's line; it now names odeint's host-solved adjoint and says to differentiate outside."""
+caller's line; it now names odeint's host-solved adjoint and says to differentiate outside.
+The port of "How JAX primitives work" (a primitive as ``gpuad.custom_op``) found that
+``jit(jvp)`` through the op's own jvp, and ``jit(vmap)`` of an op without a batching rule,
+froze values of the traced call into the program (the jit check raised)."""
 
 from __future__ import annotations
 
@@ -85,3 +88,50 @@ def test_jit_of_an_odeint_derivative_names_odeint():
         ]
     )
     np.testing.assert_allclose(to_numpy(ad.grad(_decay)(k)), want, rtol=1e-6)
+
+
+def _multiply_add():
+    # How_JAX_primitives_work's multiply_add: a NumPy kernel with its own derivative rules
+    def jvp(saved, tangents):
+        x, y, _ = saved["inputs"]
+        xt, yt, zt = (np.zeros_like(x) if t is None else t for t in tangents)
+        return xt * y + x * yt + zt
+
+    return ad.custom_op(
+        lambda x, y, z: np.add(np.multiply(x, y), z),
+        lambda saved, g: (g * saved["inputs"][1], g * saved["inputs"][0], g),
+        jvp=jvp,
+        name="multiply_add",
+    )
+
+
+def test_jit_of_a_custom_op_jvp_records_its_tangent():
+    # the user's jvp ran on the trace's raw arrays and its tangent became a constant of the
+    # program: jit(jvp) raised at its check (with check=False it would replay the first point)
+    ma = _multiply_add()
+
+    def f(vals, tans):
+        return ad.jvp(lambda a, b: ma(a, a, b), vals, tans)
+
+    jf = ad.jit(f, check=False)
+    for a, b, ta, tb in [(2.0, 10.0, 1.0, 1.0), (3.0, -1.0, 0.5, 2.0)]:
+        vals = (gnp.asarray(a), gnp.asarray(b))
+        tans = (gnp.asarray(ta), gnp.asarray(tb))
+        out, tan = jf(vals, tans)
+        np.testing.assert_allclose(to_numpy(out), a * a + b)
+        np.testing.assert_allclose(to_numpy(tan), 2 * a * ta + tb)
+    ad.jit(f)((gnp.asarray(2.0), gnp.asarray(1.0)), (gnp.asarray(1.0), gnp.asarray(0.0)))
+
+
+@pytest.mark.filterwarnings("ignore:vmap. primitive")
+def test_jit_of_vmap_over_a_rule_without_batching_records_each_example():
+    # the per-example loop sliced the traced arrays with Python indexing, which the trace does
+    # not see: every replay returned the traced call's values
+    ma = _multiply_add()
+    f = ad.jit(ad.vmap(lambda x, y: ma(x, x, y)), check=False)
+    rng = np.random.default_rng(0)
+    for shape in [(2,), (3, 2)]:
+        for _ in range(2):
+            x, y = rng.normal(size=shape), rng.normal(size=shape)
+            got = f(gnp.asarray(x), gnp.asarray(y))
+            np.testing.assert_allclose(to_numpy(got), x * x + y, rtol=1e-15)

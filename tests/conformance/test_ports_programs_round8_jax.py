@@ -42,7 +42,14 @@ and data, comparing every step:
   posterior means, marginal standard deviations and ``rs.multivariate_normal`` samples;
 - ``examples/define_gradient.py``: ``@primitive`` ``logsumexp`` with ``defvjp`` (written as a
   ``gpuad.custom_vjp``, docs/porting.md), its gradient and its second derivative through the
-  rule.
+  rule;
+- JAX's ``docs/notebooks/How_JAX_primitives_work``, the user-level parts: ``multiply_add`` by
+  existing ``lax`` and ``jnp`` primitives, then as a new primitive from a NumPy kernel (in
+  gpuad a ``custom_op`` with its vjp, jvp and ``gpuad.numpy`` composite, where JAX takes an
+  impl, abstract eval, lowering, jvp and transpose), through ``jit`` (with ``static_argnums``),
+  ``jvp`` and ``jit(jvp)``, ``grad`` and ``jit(grad)``, ``vmap`` (per example, with a
+  ``BatchingWarning``: ``custom_op`` takes no batching rule) and ``jit(vmap)``, and the
+  refusals of an op without the rules a transformation needs.
 
 Each program is written once against a namespace ``A`` (``autograd.numpy`` and its friends, or
 ``gpuad.numpy``, ``gpuad.numpy.random``, ``gpuad.scipy``, ``gpuad.misc``, ``gpuad.grad``,
@@ -70,7 +77,9 @@ What the ports found: with the CuPy backend, ``gpuad.scipy.stats`` computed ``x 
 between the programs' host NumPy data and backend arrays, which CuPy refuses; host NumPy
 arguments are now put on the backend first; ``ode_net``'s step compiled by ``gpuad.jit``
 failed in the adjoint of ``odeint`` with a message about NumPy conversions at the caller's
-line, and now names odeint and what to do (tests/test_ports8_regressions.py).
+line, and now names odeint and what to do; ``jit(jvp)`` through a ``custom_op``'s own jvp and
+``jit(vmap)`` of an op without a batching rule froze the traced call's values into the
+program (the jit check raised), and now record them (tests/test_ports8_regressions.py).
 """
 
 from __future__ import annotations
@@ -1363,3 +1372,120 @@ def test_define_gradient():
     with pytest.raises(ad.GradError, match="jacrev"):
         ad.hessian(g_f)(y)
     check_grads(g_f, (y,), order=2, modes=("rev",))
+
+
+# ---- JAX docs/notebooks/How_JAX_primitives_work (the user-level parts) ------------------------
+
+
+def _jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _multiply_add_op(with_jvp=True, with_composite=True):
+    """The notebook's ``multiply_add`` primitive: a NumPy kernel (``np.add(np.multiply(x, y),
+    z)``, called with concrete arrays only), its derivative rules and, for derivatives of
+    derivatives, its ``gpuad.numpy`` form (JAX derives reverse mode from the jvp and a
+    transpose rule; gpuad's ``custom_op`` takes the vjp directly)."""
+    import gpuad.numpy as gnp_
+
+    impl_calls = []
+
+    def multiply_add_impl(x, y, z):
+        impl_calls.append(type(x))
+        return np.add(np.multiply(x, y), z)
+
+    def multiply_add_vjp(saved, ct):
+        x, y, _ = saved["inputs"]
+        return ct * y, ct * x, ct
+
+    def multiply_add_jvp(saved, tangents):
+        x, y, _ = saved["inputs"]
+        xt, yt, zt = (np.zeros_like(x) if t is None else t for t in tangents)
+        return np.add(np.multiply(xt, y), np.add(np.multiply(x, yt), zt))
+
+    op = ad.custom_op(
+        multiply_add_impl,
+        multiply_add_vjp,
+        jvp=multiply_add_jvp if with_jvp else None,
+        composite=(lambda x, y, z: gnp_.add(gnp_.multiply(x, y), z)) if with_composite else None,
+        name="multiply_add",
+    )
+    return op, impl_calls
+
+
+def test_how_jax_primitives_work():
+    jax = _jax()
+    jnp, lax = jax.numpy, jax.lax
+    import gpuad.lax as glax
+    import gpuad.numpy as gnp_
+
+    # "Using existing primitives": lax.add(lax.mul(x, y), z) and jnp's add/multiply
+    def square_add(ns_add, ns_mul):
+        return lambda a, b: ns_add(ns_mul(a, a), b)
+
+    for want_f, got_f in [
+        (square_add(lax.add, lax.mul), square_add(glax.add, glax.mul)),
+        (square_add(jnp.add, jnp.multiply), square_add(gnp_.add, gnp_.multiply)),
+    ]:
+        _close(got_f(2.0, 10.0), want_f(2.0, 10.0), rtol=1e-15)
+        _close(ad.grad(got_f, argnums=0)(2.0, 10.0), jax.grad(want_f, argnums=0)(2.0, 10.0))
+
+    # "Defining new JAX primitives": the op from a NumPy kernel, used by square_add_prim
+    multiply_add_prim, impl_calls = _multiply_add_op()
+
+    def square_add_prim(a, b):
+        return multiply_add_prim(a, a, b)
+
+    def square_add_jax(a, b):
+        return a * a + b
+
+    a, b = gnp_.asarray(2.0), gnp_.asarray(10.0)
+    _close(square_add_prim(a, b), square_add_jax(2.0, 10.0))
+    assert impl_calls and all(t is np.ndarray for t in impl_calls)  # concrete arrays only
+    # jit (Python numbers are static arguments in gpuad.jit; the notebook's second form marks
+    # b static, which gpuad.jit's static_argnums does the same way)
+    _close(ad.jit(lambda x, y: square_add_prim(x, y))(a, b), jax.jit(square_add_jax)(2.0, 10.0))
+    _close(
+        ad.jit(lambda x, y: square_add_prim(x, y), static_argnums=1)(a, 10.0),
+        jax.jit(square_add_jax, static_argnums=1)(2.0, 10.0),
+    )
+    # forward differentiation, and its jit (the tangent must be a step of the program, not a
+    # constant of the trace: a second call at another point checks it)
+    ta, tb = gnp_.asarray(1.0), gnp_.asarray(1.0)
+    for p, tp in [((2.0, 10.0), (1.0, 1.0)), ((3.0, -1.5), (0.5, 2.0))]:
+        want = jax.jvp(square_add_jax, p, tp)
+        gp = tuple(gnp_.asarray(v) for v in p)
+        gt = tuple(gnp_.asarray(v) for v in tp)
+        _close(ad.jvp(square_add_prim, gp, gt), want)
+        jitted = ad.jit(lambda vals, tans: ad.jvp(square_add_prim, vals, tans))
+        _close(jitted(gp, gt), want)
+        # reverse differentiation, and its jit
+        _close(ad.grad(square_add_prim)(*gp), jax.grad(square_add_jax)(*p))
+        _close(ad.jit(ad.grad(square_add_prim))(*gp), jax.jit(jax.grad(square_add_jax))(*p))
+    # batching: the op runs per example (gpuad's custom_op has no batching rule: a
+    # BatchingWarning says so), the values are the batched ones
+    xs, ys = np.array([2.0, 3.0]), np.array([10.0, 20.0])
+    want = jax.vmap(square_add_jax, in_axes=0, out_axes=0)(xs, ys)
+    from gpuad.batching import BatchingWarning
+
+    with pytest.warns(BatchingWarning, match="multiply_add"):
+        got = ad.vmap(square_add_prim, in_axes=0, out_axes=0)(gnp_.asarray(xs), gnp_.asarray(ys))
+    _close(got, want)
+    _close(
+        ad.jit(ad.vmap(square_add_prim, in_axes=0, out_axes=0))(gnp_.asarray(xs), gnp_.asarray(ys)),
+        jax.jit(jax.vmap(square_add_jax))(xs, ys),
+    )
+    # beyond the notebook: a second derivative through the composite, and array arguments
+    _close(ad.grad(ad.grad(square_add_prim))(a, b), jax.grad(jax.grad(square_add_jax))(2.0, 10.0))
+    x = np.random.default_rng(3).normal(size=(2, 3))
+    check_grads(lambda u, v: multiply_add_prim(u, v, u), (x, x + 1.0), order=2)
+
+    # The notebook's NotImplementedError steps: a primitive without a rule refuses the
+    # transformation that needs it, naming the op and what to give
+    bare, _ = _multiply_add_op(with_jvp=False, with_composite=False)
+    with pytest.raises(ad.GradError, match="multiply_add.*composite="):
+        ad.jvp(lambda u, v: bare(u, u, v), (a, b), (ta, tb))
+    with pytest.raises(ad.GradError, match="multiply_add"):
+        ad.grad(ad.grad(lambda u, v: bare(u, u, v)))(a, b)
