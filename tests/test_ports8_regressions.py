@@ -135,3 +135,20 @@ def test_jit_of_vmap_over_a_rule_without_batching_records_each_example():
             x, y = rng.normal(size=shape), rng.normal(size=shape)
             got = f(gnp.asarray(x), gnp.asarray(y))
             np.testing.assert_allclose(to_numpy(got), x * x + y, rtol=1e-15)
+
+
+def test_nn_data_parallel_on_one_device():
+    # the saved-tensors-hooks tutorial wraps its model in nn.DataParallel (single process),
+    # which gpuad lacked (AttributeError); on one device torch's wrapper calls the module
+    from gpuad import nn
+
+    inner = nn.Linear(3, 2)
+    net = nn.DataParallel(inner)
+    x = gnp.asarray(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(to_numpy(net(x)), to_numpy(inner(x)))
+    assert net.module is inner
+    assert sorted(net.state_dict()) == ["module.bias", "module.weight"]
+    net(x).sum().backward()
+    np.testing.assert_array_equal(to_numpy(inner.bias.grad), [2.0, 2.0])
+    with pytest.raises(NotImplementedError, match="gpuad.distributed.DataParallel"):
+        nn.DataParallel(inner, device_ids=[0, 1])
