@@ -40,7 +40,15 @@ step:
   ``X[batch_idx, pred_positions]`` with ``torch.repeat_interleave``, ``NextSentencePred``,
   ``_get_batch_loss_bert`` (the masked-LM loss weighted by ``mlm_weights_X.reshape(-1, 1)``),
   ``train_bert``'s Adam steps after the lazy layers are built by a first call, and
-  ``get_bert_encoding``.
+  ``get_bert_encoding``;
+- "Hooks for autograd saved tensors" (``intermediate_source/
+  autograd_saved_tensors_hooks_tutorial.py``): ``saved_tensors_hooks`` that log, scale and
+  unscale, store into a list by index, shift by a drawn tensor and return the function that
+  shifts back, move through ``(x.device, x.cpu())``; ``save_on_cpu(pin_memory=True)`` in a
+  model's ``forward`` and in a ``SaveToCpu`` wrapper inside ``nn.Sequential``; the
+  ``SelfDeletingTempFile`` hooks saving large tensors with ``torch.save`` behind a size
+  threshold in a ``SaveToDisk`` module under ``nn.DataParallel`` (the files exist while the
+  graph holds them and are gone after backward).
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
@@ -61,6 +69,13 @@ NumPy's, the values only); the translation tutorial's ``encode``/``decode`` call
 sets); ``torch.repeat_interleave(x, n)`` is ``x.repeat_interleave(n)`` (gpuad has the
 method); ``x.transpose(0, 1)`` of a 2-D mask is ``x.T`` (gpuad's 2-D ``transpose(0, 1)`` is
 NumPy's and raises, saying so).
+
+Not ported from the hooks tutorial: ``y.grad_fn._saved_self``/``_saved_other``/
+``_saved_result`` (torch's private per-op attributes; gpuad's steps do not name their saved
+values), hence its double-access demonstration; its ``SaveToDisk`` hook saves the undefined
+name ``tensor`` (a ``NameError`` above the threshold), the port saves ``x``; its
+``repr``/``eval`` hooks (``eval("torch." + repr(x))``) are left out: they print the tensor to
+4 digits. The hooks' shift ``delta = torch.randn(*x.size())`` comes from the shared draws.
 
 The programs run on gpuad's CuPy backend too where one is usable (a GPU, or the NumPy-backed
 stand-in of tests/cupy_standin with ``--cupy-standin``), on the tutorials' ``device``; there
@@ -1200,3 +1215,216 @@ def test_d2l_bert_pretraining(torch, backend):
     )
     _same_logs(glog, tlog, **tol)
     _same_models(gnet, tnet, **tol)
+
+
+# ---- intermediate_source/autograd_saved_tensors_hooks_tutorial.py -----------------------------
+
+
+def _hooks_names(T, torch=None):
+    if T.lib == "torch":
+        T.graph = torch.autograd.graph
+        T.pow, T.exp, T.randn_like = torch.pow, torch.exp, torch.randn_like
+        T.save, T.load = torch.save, lambda name: torch.load(name, weights_only=False)
+        T.DataParallel = torch.nn.DataParallel
+        T.is_tensor = lambda x: isinstance(x, torch.Tensor)
+        T.device_of = lambda x: x.device
+    else:
+        import gpuad.autograd.graph as graph
+
+        T.graph = graph
+        T.pow, T.exp = gnp.power, gnp.exp
+        T.save, T.load = ad.save, ad.load
+        T.DataParallel = ad.nn.DataParallel
+        T.is_tensor = lambda x: isinstance(x, ad.Tensor)
+        T.device_of = lambda x: x.device
+    return T
+
+
+def _saved_hooks_tutorial(T, draws, tmp_dir):
+    import os
+    import uuid
+
+    nn = T.nn
+    log = {"grads": [], "packed": [], "unpacked": []}
+    d = iter(draws)
+
+    # y = a * b under print-style hooks: what is packed, and unpacked by backward
+    def pack_hook(x):
+        log["packed"].append(x.detach().clone())
+        return x
+
+    def unpack_hook(x):
+        log["unpacked"].append(x.detach().clone())
+        return x
+
+    a = T.tensor(np.ones(5), requires_grad=True)
+    b = T.tensor(np.ones(5), requires_grad=True) * 2
+    with T.graph.saved_tensors_hooks(pack_hook, unpack_hook):
+        y = a * b
+    y.sum().backward()
+    log["grads"].append(a.grad)
+
+    # hooks that scale the saved value and scale it back
+    x = T.tensor(next(d), requires_grad=True)
+    with T.graph.saved_tensors_hooks(lambda x: x * 4, lambda x: x / 4):
+        y = T.pow(x, 2)
+    y.sum().backward()
+    assert bool((x.grad == 2 * x).all())
+    log["grads"].append(x.grad)
+
+    # an int into a Python list
+    storage = []
+
+    def pack(x):
+        storage.append(x)
+        return len(storage) - 1
+
+    def unpack(x):
+        return storage[x]
+
+    x = T.tensor(next(d), requires_grad=True)
+    with T.graph.saved_tensors_hooks(pack, unpack):
+        y = x * x
+    y.sum().backward()
+    assert bool((x.grad == 2 * x).all())
+    log["grads"].append(x.grad)
+    log["stored"] = [len(storage)]
+
+    # a tuple of a shifted tensor and the function that shifts it back (the shift drawn by the
+    # program: here from the shared draws)
+    def pack_tuple(x):
+        delta = T.tensor(next(d)[: x.shape[0]])
+        return x - delta, lambda x: x + delta
+
+    def unpack_tuple(packed):
+        x, f = packed
+        return f(x)
+
+    x = T.tensor(next(d), requires_grad=True)
+    with T.graph.saved_tensors_hooks(pack_tuple, unpack_tuple):
+        y = x * x
+    y.sum().backward()
+    log["grads"].append(x.grad)
+
+    # (x.device, x.cpu()) and tensor.to(device); the tutorial then opens the block with the
+    # earlier pack/unpack, as here
+    def pack_hook_cpu(x):
+        return (T.device_of(x), x.cpu())
+
+    def unpack_hook_cpu(packed):
+        device, tensor = packed
+        return tensor.to(device)
+
+    x = T.tensor(next(d), requires_grad=True)
+    with T.graph.saved_tensors_hooks(pack, unpack):
+        y = x * x
+    y.sum().backward()
+    log["grads"].append(x.grad)
+    x = T.tensor(next(d), requires_grad=True)
+    with T.graph.saved_tensors_hooks(pack_hook_cpu, unpack_hook_cpu):
+        y = x * x
+    y.sum().backward()
+    log["grads"].append(x.grad)
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(T.tensor(next(d)))
+
+        def forward(self, x):
+            with T.graph.save_on_cpu(pin_memory=True):
+                return self.w * x
+
+    model = Model()
+    loss = model(T.tensor(next(d))).sum()
+    loss.backward()
+    log["grads"].append(model.w.grad)
+
+    class SaveToCpu(nn.Module):
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+        def forward(self, *args, **kwargs):
+            with T.graph.save_on_cpu(pin_memory=True):
+                return self.module(*args, **kwargs)
+
+    seq = nn.Sequential(nn.Linear(10, 12), SaveToCpu(nn.Linear(12, 12)), nn.Linear(12, 10))
+    with T.no_grad():
+        for p in seq.parameters():
+            p.copy_(T.tensor(next(d)[: int(np.prod(p.shape))].reshape(tuple(p.shape))))
+    loss = seq(T.tensor(next(d)[:10])).sum()
+    loss.backward()
+    log["grads"] += [p.grad for p in seq.parameters()]
+
+    # saving to disk: the self-deleting temporary file, with a size threshold
+    class SelfDeletingTempFile:
+        def __init__(self):
+            self.name = os.path.join(tmp_dir, str(uuid.uuid4()))
+
+        def __del__(self):
+            os.remove(self.name)
+
+    SAVE_ON_DISK_THRESHOLD = 8
+
+    def pack_disk(x):
+        if x.numel() < SAVE_ON_DISK_THRESHOLD:
+            return x
+        temp_file = SelfDeletingTempFile()
+        T.save(x, temp_file.name)
+        return temp_file
+
+    def unpack_disk(tensor_or_sctf):
+        if T.is_tensor(tensor_or_sctf):
+            return tensor_or_sctf
+        return T.load(tensor_or_sctf.name)
+
+    class SaveToDisk(nn.Module):
+        def __init__(self, module):
+            super().__init__()
+            self.module = module
+
+        def forward(self, *args, **kwargs):
+            with T.graph.saved_tensors_hooks(pack_disk, unpack_disk):
+                return self.module(*args, **kwargs)
+
+    inner = nn.Sequential(nn.Linear(4, 9), nn.Tanh(), nn.Linear(9, 2))
+    with T.no_grad():
+        for p in inner.parameters():
+            p.copy_(T.tensor(next(d)[: int(np.prod(p.shape))].reshape(tuple(p.shape))))
+    net = T.DataParallel(SaveToDisk(inner))
+    out = net(T.tensor(next(d)[:12].reshape(3, 4)))
+    log["files_while_recorded"] = [len(os.listdir(tmp_dir))]
+    (out**2).sum().backward()
+    del out
+    import gc
+
+    gc.collect()
+    log["files_after"] = [len(os.listdir(tmp_dir))]
+    log["grads"] += [p.grad for p in inner.parameters()]
+    return log
+
+
+def test_autograd_saved_tensors_hooks_tutorial(torch, tmp_path):
+    draws = [R.normal(size=150) for _ in range(40)]
+    tdir, gdir = tmp_path / "torch", tmp_path / "gpuad"
+    tdir.mkdir()
+    gdir.mkdir()
+    tlog = _saved_hooks_tutorial(_hooks_names(_torch_T(torch), torch), draws, str(tdir))
+    glog = _saved_hooks_tutorial(_hooks_names(_gpuad_T()), draws, str(gdir))
+    _close(glog["grads"], tlog["grads"])
+    # a * b saves both operands, and backward unpacks both
+    assert len(glog["packed"]) == len(tlog["packed"]) == 2
+    assert len(glog["unpacked"]) == len(tlog["unpacked"]) == 2
+
+    # (the order in which one step packs its two operands is the library's own: torch packs
+    # b first)
+    def by_value(xs):
+        return sorted((_arr(x) for x in xs), key=lambda v: float(v.sum()))
+
+    _close(by_value(glog["packed"]), by_value(tlog["packed"]))
+    _close(by_value(glog["unpacked"]), by_value(tlog["unpacked"]))
+    assert glog["stored"] == tlog["stored"] == [2]
+    # files exist while the graph holds them, and are gone once it is released
+    assert glog["files_while_recorded"][0] > 0 and tlog["files_while_recorded"][0] > 0
+    assert glog["files_after"] == tlog["files_after"] == [0]
