@@ -1411,12 +1411,37 @@ class _OpRule(Primitive):
                                                    nondiff=True)
         return rule
 
+    def _tan_rule(self, i: int, no_ans: bool, n: int) -> Primitive:
+        """The primitive computing the tangent from input ``i``'s with the user's jvp."""
+        rules = self.__dict__.setdefault("_tan_rules", {})
+        rule = rules.get((i, no_ans, n))
+        if rule is None:
+            user = self.user_jvp
+
+            def impl(xp, t, ans, *inputs):
+                tans = tuple(t if k == i else None for k in range(n))
+                return user({"ans": None if no_ans else ans, "inputs": inputs}, tans)
+
+            rule = rules[(i, no_ans, n)] = Primitive(f"{self.name}_jvp{i}", impl=impl,
+                                                      nondiff=True)
+        return rule
+
     def _jvp(self, i, t, ans, inputs, params):
         if self.user_jvp is not None and _plain(t) and _plain(ans) and all(
                 _plain(x) for x in inputs):
             tans = tuple(_raw(t) if k == i else None for k in range(len(inputs)))
             saved = {"ans": _raw(ans), "inputs": tuple(_raw(x) for x in inputs)}
-            return self.user_jvp(saved, tans)
+            out = self.user_jvp(saved, tans)
+            from .jit import trace as _trace
+
+            if _trace.active() is not None:
+                # under jit the kernels' tangent is a step of the program, as the adjoints
+                # are (_ct_rule): a constant of the trace would be replayed for every input
+                from .engine import apply
+
+                return apply(self._tan_rule(i, ans is None, len(inputs)),
+                             (t, 0 if ans is None else ans, *inputs), {})
+            return out
         from .transforms import jvp as _jvp
 
         comp, idx = self._over_floats(self._need_composite(

@@ -206,7 +206,12 @@ def batch_size(args, dims) -> int:
 
 
 def take(a, axis: int, i: int):
-    """Example ``i`` of ``a`` along its batch axis."""
+    """Example ``i`` of ``a`` along its batch axis. While ``gpuad.jit`` traces, through
+    ``gpuad.numpy.take``, which the trace records: Python indexing of a raw array is not seen
+    by it (and gives a NumPy scalar for a 1-D array), so the per-example loop would hand the
+    traced call's examples to the program as constants."""
+    if _E._trace is not None and not isinstance(a, Tensor):
+        return _R.take(a, i, axis=axis)
     return a[(slice(None),) * axis + (i,)]
 
 

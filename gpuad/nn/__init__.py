@@ -168,6 +168,7 @@ from .activations import (  # noqa: E402, F401
 )
 from .bilinear import Bilinear  # noqa: E402, F401
 from .containers import (  # noqa: E402, F401
+    DataParallel,
     Identity,
     ModuleDict,
     ModuleList,

@@ -41,6 +41,31 @@ class Identity(Module):
         return input
 
 
+class DataParallel(Module):
+    """torch's single-process ``nn.DataParallel(module, device_ids, output_device, dim)`` on
+    one device: gpuad's arrays live on the active backend's one device, where torch's wrapper
+    calls ``module`` itself, so this calls it (the wrapped module is ``.module``, and the
+    ``state_dict`` keys start with ``module.``, as torch's). More than one device in
+    ``device_ids`` raises: data parallelism over processes is ``gpuad.distributed.DataParallel``.
+
+    Example: ``net = nn.DataParallel(model); loss = net(x).sum()``
+    """
+
+    def __init__(self, module: Module, device_ids: Any = None, output_device: Any = None,
+                 dim: int = 0) -> None:
+        ids = [] if device_ids is None else list(device_ids)
+        if len(ids) > 1:
+            raise NotImplementedError(
+                f"nn.DataParallel: device_ids={ids} spans {len(ids)} devices; gpuad runs on "
+                f"the active backend's one device. For data parallelism over processes, one "
+                f"per device, use gpuad.distributed.DataParallel")
+        self.module = module
+        self.device_ids, self.output_device, self.dim = ids, output_device, dim
+
+    def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        return self.module(*inputs, **kwargs)
+
+
 # ---- lists ------------------------------------------------------------------------------------
 
 

@@ -24,6 +24,7 @@ Example::
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -136,7 +137,21 @@ def _adjoint_kw(kw: dict) -> dict:
     return {k: v for k, v in kw.items() if k in _ADJOINT_OPTIONS}
 
 
+def _refuse_under_jit(mode: str) -> None:
+    """The derivative solves its adjoint (or sensitivity) system on the host, stepping by the
+    values; under ``gpuad.jit`` those are not known when the program is recorded."""
+    trace = sys.modules.get("gpuad.jit.trace")
+    if trace is not None and trace.active() is not None:
+        raise trace.TracerError(
+            f"jit: the {mode} derivative of odeint at {trace.user_line()} inside a compiled "
+            f"function: it integrates the {'adjoint' if mode == 'reverse' else 'sensitivity'} "
+            f"system with SciPy's LSODA on the host, which chooses its steps from the values, "
+            f"so a recorded program cannot replay it. Take the derivative outside gpuad.jit "
+            f"(odeint itself, without a derivative, compiles; so may func)")
+
+
 def _vjp_all(g, ans, inputs, params, need):
+    _refuse_under_jit("reverse")
     if _higher_order((g, ans, *inputs)):
         return _vjp_recorded(g, ans, inputs, params, need)
     y0, t, *args = inputs
@@ -177,6 +192,7 @@ def _vjp_all(g, ans, inputs, params, need):
 
 
 def _jvp_n(i, tan, ans, y0, t, *args, func, tfirst, kw):
+    _refuse_under_jit("forward")
     if _higher_order((tan, ans, y0, t, *args)):
         return _jvp_recorded(i, tan, ans, y0, t, args, func, tfirst, kw)
     kw = _adjoint_kw(kw)

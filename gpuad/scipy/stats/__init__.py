@@ -51,6 +51,7 @@ from . import (  # noqa: F401
     weibull_min,
     wrapcauchy,
 )
+from ._common import host_arrays_to_backend as _host_arrays_to_backend
 from ._frozen import make_callable as _make_callable
 from .descriptive import ModeResult, mode, rankdata, sem
 from .kde import gaussian_kde
@@ -64,6 +65,8 @@ __all__ = ["bernoulli", "beta", "betabinom", "binom", "cauchy", "chi", "chi2", "
 
 _make_callable(*[v for k, v in list(globals().items())
                  if k in __all__ and type(v).__name__ == "module"])
+_host_arrays_to_backend(*[v for k, v in list(globals().items())
+                          if k in __all__ and type(v).__name__ == "_DistModule"])
 
 # SciPy distributions gpuad does not have: a clear error naming a way around
 _ABSENT = ("alpha anglit arcsine argus betaprime bradford burr burr12 crystalball dgamma "

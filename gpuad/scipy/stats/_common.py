@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import math
+import types
 from typing import Any
 
+import numpy as _np
+
 from ... import numpy as gnp
+from ...backends import get_backend
 from ...batching.rules_misc import batch_rule_for
 from ...rules import MissingRuleError, data, prim
 from ...tensor import Tensor
@@ -138,3 +143,28 @@ def shape_like(p: Any, ref: Any) -> Any:
             or getattr(dt, "kind", "") != "f" or dt.itemsize >= 8):
         return p
     return gnp.asarray(p, dtype=dt)
+
+
+def _on_backend(a: Any) -> Any:
+    return gnp.asarray(a) if isinstance(a, _np.ndarray) else a
+
+
+def host_arrays_to_backend(*modules: types.ModuleType) -> None:
+    """Wrap the public functions of each distribution module so that host NumPy arguments
+    are put on the active backend first. The functions compute with Python operators
+    (``x - loc``), which CuPy refuses between a NumPy and a CuPy array; ``gpuad.numpy``'s own
+    functions take host data beside backend arrays, and so do these now (autograd programs
+    pass their NumPy data and draws as they are)."""
+    for m in modules:
+        for name, f in list(vars(m).items()):
+            if (name.startswith("_") or not isinstance(f, types.FunctionType)
+                    or f.__module__ != m.__name__):
+                continue
+
+            def wrapped(*args: Any, _f: Any = f, **kwargs: Any) -> Any:
+                if get_backend().name != "numpy":
+                    args = tuple(_on_backend(a) for a in args)
+                    kwargs = {k: _on_backend(v) for k, v in kwargs.items()}
+                return _f(*args, **kwargs)
+
+            setattr(m, name, functools.wraps(f)(wrapped))
