@@ -8,7 +8,6 @@ Example: ``D.Categorical(logits=z).log_prob(a)``
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from .. import numpy as gnp
@@ -16,7 +15,7 @@ from .._raw import data, shape
 from ..backends import get_backend
 from ..scipy import special as sps
 from . import constraints
-from ._util import as_param, clamp_probs, detached, raw, uniform01
+from ._util import as_param, clamp_probs, detached, lazy_property, like_samples, raw, uniform01
 from .bernoulli import _one_of
 from .distribution import Distribution
 
@@ -51,11 +50,11 @@ class Categorical(Distribution):
     def _init_params(self) -> dict[str, Any]:
         return {"probs": self.probs} if "probs" in self.__dict__ else {"logits": self.logits}
 
-    @cached_property
+    @lazy_property
     def logits(self) -> Any:
         return gnp.log(clamp_probs(self.probs))
 
-    @cached_property
+    @lazy_property
     def probs(self) -> Any:
         return sps.softmax(self.logits, axis=-1)
 
@@ -89,7 +88,8 @@ class Categorical(Distribution):
             cdf = xp.cumsum(raw(p), axis=-1)
             u = uniform01(shp + (1,)) * cdf[..., -1:]
             idx = (cdf < u).sum(axis=-1)
-            return xp.minimum(idx, self._num_events - 1).astype(xp.int64)
+            # an array also when 0-d (NumPy's sum would give a scalar), as torch's 0-d Tensor
+            return xp.asarray(xp.minimum(idx, self._num_events - 1).astype(xp.int64))
 
         return detached(draw, self.probs)
 
@@ -108,7 +108,8 @@ class Categorical(Distribution):
         xp = get_backend().xp
         v = xp.arange(self._num_events, dtype=xp.int64)
         v = v.reshape((-1,) + (1,) * len(self._batch_shape))
-        return xp.broadcast_to(v, (self._num_events,) + self._batch_shape) if expand else v
+        v = xp.broadcast_to(v, (self._num_events,) + self._batch_shape) if expand else v
+        return like_samples(v, self._param)
 
 
 class _OneHot(constraints.Constraint):
@@ -191,4 +192,5 @@ class OneHotCategorical(Distribution):
         n = self._event_shape[0]
         v = xp.eye(n, dtype=raw(self.probs).dtype)
         v = v.reshape((n,) + (1,) * len(self._batch_shape) + (n,))
-        return xp.broadcast_to(v, (n,) + self._batch_shape + (n,)) if expand else v
+        v = xp.broadcast_to(v, (n,) + self._batch_shape + (n,)) if expand else v
+        return like_samples(v, self._categorical._param)

@@ -130,7 +130,10 @@ class Distribution:
                 ev = shape(value)[len(shape(value)) - nd :] if nd else ()
                 value = expand_to(value, batch_shape + ev)
             kwargs[name] = value
-        return type(self)(**kwargs, validate_args=False)
+        new = type(self)(**kwargs, validate_args=False)
+        # the expanded distribution validates values as this one does (as torch's expand)
+        new._validate_args = self._validate_args
+        return new
 
     def _init_params(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this distribution (for ``expand``)."""
