@@ -58,3 +58,15 @@ def test_enumerate_support_and_sample_of_one_kind(backend):
         assert type(d.enumerate_support()) is type(d.sample()) is ad.Tensor
     c = D.Categorical(np.array([0.2, 0.8]))
     assert type(c.sample()) is type(c.enumerate_support())
+
+
+def test_beta_and_dirichlet_modes(backend):
+    # Beta's mode (a - 1) / (a + b - 2) is a minimum when a, b < 1 (0.583 for (0.3, 0.5));
+    # Dirichlet([1, 1, 1]).mode was zeros, off the simplex, where torch gives NaN
+    assert float(_np(D.Beta(0.3, 0.5).mode)) == 0.0
+    assert float(_np(D.Beta(0.5, 0.3).mode)) == 1.0
+    assert abs(float(_np(D.Beta(2.0, 3.0).mode)) - 1 / 3) < 1e-15
+    assert np.isnan(_np(D.Beta(1.0, 1.0).mode))
+    assert np.isnan(_np(D.Dirichlet(np.ones(3)).mode)).all()
+    assert np.isnan(_np(D.Dirichlet(np.array([1.0, 0.5, 1.0])).mode)).all()
+    np.testing.assert_allclose(_np(D.Dirichlet(np.array([3.0, 2.0, 1.0])).mode), [2 / 3, 1 / 3, 0])

@@ -38,8 +38,12 @@ class Beta(Distribution):
 
     @property
     def mode(self) -> Any:
+        # as torch, the first component of the Dirichlet([a, b]) mode: (a - 1) / (a + b - 2)
+        # alone is a minimum, not a mode, when both concentrations are below 1
+        from .dirichlet import dirichlet_mode
+
         a, b = self.concentration1, self.concentration0
-        return (a - 1) / (a + b - 2)
+        return dirichlet_mode(gnp.stack([a, b], axis=-1))[..., 0]
 
     @property
     def variance(self) -> Any:

@@ -41,13 +41,7 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self) -> Any:
-        c = self.concentration
-        m = gnp.clip(c - 1, 0, None)
-        total = gnp.sum(m, axis=-1, keepdims=True)
-        m = m / gnp.where(total > 0, total, 1.0)
-        mask = gnp.all(c < 1, axis=-1)
-        one_hot = gnp.where(gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None], 1, 0)
-        return gnp.where(mask[..., None], one_hot, m)
+        return dirichlet_mode(self.concentration)
 
     @property
     def variance(self) -> Any:
@@ -79,3 +73,15 @@ class Dirichlet(Distribution):
             - (k - a0) * sps.digamma(a0)
             - gnp.sum((c - 1.0) * sps.digamma(c), axis=-1)
         )
+
+
+def dirichlet_mode(c: Any) -> Any:
+    """The mode of Dirichlet(c) along the last axis, as torch's: ``(c - 1)+`` normalised; a
+    corner where every concentration is below 1; NaN where it is undefined (every ``c - 1``
+    at most 0 with some concentration 1, as for the uniform ``c = 1``)."""
+    m = gnp.clip(c - 1, 0, None)
+    total = gnp.sum(m, axis=-1, keepdims=True)
+    m = gnp.where(total > 0, m / gnp.where(total > 0, total, 1.0), gnp.nan)
+    mask = gnp.all(c < 1, axis=-1)
+    one_hot = gnp.where(gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None], 1, 0)
+    return gnp.where(mask[..., None], one_hot, m)
