@@ -7,6 +7,7 @@ import pytest
 
 import gpuad as ad
 import gpuad.distributions as D
+import gpuad.numpy as gnp
 
 
 def _np(a):
@@ -70,3 +71,26 @@ def test_beta_and_dirichlet_modes(backend):
     assert np.isnan(_np(D.Dirichlet(np.ones(3)).mode)).all()
     assert np.isnan(_np(D.Dirichlet(np.array([1.0, 0.5, 1.0])).mode)).all()
     np.testing.assert_allclose(_np(D.Dirichlet(np.array([3.0, 2.0, 1.0])).mode), [2 / 3, 1 / 3, 0])
+
+
+def test_beta_draws_never_exactly_zero_or_one(backend):
+    # Beta(0.01, 0.01) draws rounded to exactly 0 or 1 (a third of them), where log_prob is
+    # infinite; torch keeps them in [tiny, 1 - eps]
+    gnp.random.seed(0)
+    a = ad.tensor(np.array(0.01), requires_grad=True)
+    s = D.Beta(a, a).rsample((2000,))
+    x = _np(s)
+    assert ((x == 0) | (x == 1)).sum() == 0
+    assert np.isfinite(_np(D.Beta(a, a).log_prob(s))).all()
+    s.sum().backward()
+    assert np.isfinite(_np(a.grad))
+    d = _np(D.Dirichlet(np.full(3, 0.01)).sample((500,)))
+    assert (d > 0).all() and (d < 1).all()
+
+
+def test_python_number_value_keeps_float32(backend):
+    # a float32 distribution's cdf(20.0) / log_prob(0.5) was float64 (the number as float64)
+    d = D.Gumbel(np.array(0.0, np.float32), np.array(1.0, np.float32))
+    assert _np(d.cdf(20.0)).dtype == np.float32
+    assert _np(d.log_prob(0.5)).dtype == np.float32
+    assert _np(D.Normal(np.float32(0.0), np.float32(1.0)).log_prob(1)).dtype == np.float32

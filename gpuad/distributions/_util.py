@@ -109,6 +109,15 @@ def clamp_probs(p: Any) -> Any:
     return gnp.clip(p, eps, 1 - eps)
 
 
+def strictly_inside(x: Any) -> Any:
+    """Draws on ``[0, 1]`` moved off the exact ends to ``[tiny, 1 - eps]``, as torch's Beta
+    and Dirichlet samplers do (with tiny concentrations a draw rounds to exactly 0 or 1,
+    where ``log_prob`` is infinite). The move is below rounding, so the gradient is kept."""
+    xp = get_backend().xp
+    fi = xp.finfo(data(x).dtype)
+    return x + stop_gradient(gnp.clip(x, float(fi.tiny), 1 - float(fi.eps)) - x)
+
+
 def detached(f, *args: Any) -> Any:
     """``f(*args)`` computed without recording, as a constant (a Tensor without gradient when
     a parameter is a Tensor, else a backend array)."""

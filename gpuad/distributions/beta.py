@@ -14,7 +14,7 @@ from .. import random as _random
 from ..scipy import special as sps
 from . import constraints
 from ._keyed import draw_key, float_dtype
-from ._util import broadcast_all
+from ._util import broadcast_all, strictly_inside
 from .distribution import Distribution
 
 
@@ -54,7 +54,7 @@ class Beta(Distribution):
     def rsample(self, sample_shape: Any = ()) -> Any:
         a, b = self.concentration1, self.concentration0
         shp = self._extended_shape(sample_shape)
-        return _random.beta(draw_key(), a, b, shp, float_dtype(a, b))
+        return strictly_inside(_random.beta(draw_key(), a, b, shp, float_dtype(a, b)))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)

@@ -15,7 +15,7 @@ from .._raw import shape
 from ..scipy import special as sps
 from . import constraints
 from ._keyed import draw_key, float_dtype
-from ._util import as_param
+from ._util import as_param, strictly_inside
 from .distribution import Distribution
 
 
@@ -52,7 +52,7 @@ class Dirichlet(Distribution):
     def rsample(self, sample_shape: Any = ()) -> Any:
         c = self.concentration
         shp = self._extended_shape(sample_shape)[:-1]
-        return _random.dirichlet(draw_key(), c, shp, float_dtype(c))
+        return strictly_inside(_random.dirichlet(draw_key(), c, shp, float_dtype(c)))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)

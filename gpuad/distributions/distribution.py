@@ -243,13 +243,17 @@ class Distribution:
 
     def _check(self, value: Any, method: str = "log_prob") -> Any:
         """``value`` as an array (a Tensor stays), validated unless validation is off."""
+        number = isinstance(value, int | float) and not isinstance(value, bool)
         value = self._as_value(value)
         if self._validate_args:
             self._validate_sample(value, method)
         vd = getattr(value, "dtype", None)
-        if vd is not None and vd.kind in "biu" and not self._index_values:
-            # torch's promotion: integer values take the parameters' float dtype (a float32
-            # Normal's log_prob of int64 values is float32, not NumPy's float64)
+        if vd is not None and (
+            (vd.kind in "biu" and not self._index_values) or (number and vd.kind == "f")
+        ):
+            # torch's promotion: integer values and Python numbers take the parameters' float
+            # dtype (a float32 Normal's log_prob of int64 values, or its cdf(20.0), is
+            # float32, not NumPy's float64)
             floats = [p.dtype for p in self._init_params().values()
                       if getattr(p, "dtype", None) is not None and p.dtype.kind == "f"]
             if floats:
