@@ -94,3 +94,16 @@ def test_python_number_value_keeps_float32(backend):
     assert _np(d.cdf(20.0)).dtype == np.float32
     assert _np(d.log_prob(0.5)).dtype == np.float32
     assert _np(D.Normal(np.float32(0.0), np.float32(1.0)).log_prob(1)).dtype == np.float32
+
+
+def test_subclass_without_constraints_warns(backend):
+    # a user's Distribution without arg_constraints/support validated nothing, silently
+    class Delta(D.Distribution):
+        def log_prob(self, value):
+            self._validate_sample(value)
+            return value * 0
+
+    with pytest.warns(UserWarning, match="arg_constraints"):
+        d = Delta(validate_args=True)
+    with pytest.warns(UserWarning, match="support"):
+        d.log_prob(np.zeros(2))

@@ -190,7 +190,7 @@ class OneHotCategorical(Distribution):
     def enumerate_support(self, expand: bool = True) -> Any:
         xp = get_backend().xp
         n = self._event_shape[0]
-        v = xp.eye(n, dtype=raw(self.probs).dtype)
+        v = xp.eye(n, dtype=raw(self._categorical._param).dtype)
         v = v.reshape((n,) + (1,) * len(self._batch_shape) + (n,))
         v = xp.broadcast_to(v, (n,) + self._batch_shape + (n,)) if expand else v
         return like_samples(v, self._categorical._param)

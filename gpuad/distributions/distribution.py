@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 from typing import Any
 
@@ -89,6 +90,16 @@ class Distribution:
 
     def _check_params(self) -> None:
         cls = type(self)
+        if cls.arg_constraints is Distribution.arg_constraints:
+            # a user's subclass that never said what its parameters must satisfy: validation
+            # would silently check nothing (torch warns the same)
+            warnings.warn(
+                f"{cls.__name__} does not define arg_constraints; set arg_constraints = {{}} "
+                f"(or the constraints of its parameters), or pass validate_args=False",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
         for name, constraint in self.arg_constraints.items():
             if constraints.is_dependent(constraint):
                 continue
@@ -228,6 +239,13 @@ class Distribution:
                     f"{name}.{method}: the value's shape {vshape} does not broadcast with the "
                     f"batch and event shape {expected}"
                 )
+        if type(self).support is None and self.support is None:
+            warnings.warn(
+                f"{name} does not define support; values are not checked (set support, or "
+                f"pass validate_args=False)",
+                UserWarning,
+                stacklevel=3,
+            )
         if self.support is not None:
             fail_unless(
                 self.support,
@@ -254,8 +272,11 @@ class Distribution:
             # torch's promotion: integer values and Python numbers take the parameters' float
             # dtype (a float32 Normal's log_prob of int64 values, or its cdf(20.0), is
             # float32, not NumPy's float64)
-            floats = [p.dtype for p in self._init_params().values()
-                      if getattr(p, "dtype", None) is not None and p.dtype.kind == "f"]
+            floats = [
+                p.dtype
+                for p in self._init_params().values()
+                if getattr(p, "dtype", None) is not None and p.dtype.kind == "f"
+            ]
             if floats:
                 value = value.astype(_np.result_type(*floats))
         return value
