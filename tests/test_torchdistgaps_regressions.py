@@ -107,3 +107,16 @@ def test_subclass_without_constraints_warns(backend):
         d = Delta(validate_args=True)
     with pytest.warns(UserWarning, match="support"):
         d.log_prob(np.zeros(2))
+
+
+def test_clip_adjoint_selects(backend):
+    # clip's adjoint multiplied g by the mask, so an infinite g where the value was clipped
+    # (log(clip(x, tiny, None)) at x = 0) gave NaN; torch's clamp and JAX's select give 0.
+    # LogisticNormal's log_prob at a corner of the simplex had a NaN gradient through it.
+    x = ad.tensor(np.array([0.0, 0.5, 2.0]), requires_grad=True)
+    gnp.log(gnp.clip(x, 1e-320, 1.0)).sum().backward()
+    np.testing.assert_array_equal(_np(x.grad), [0.0, 2.0, 0.0])
+    y = ad.tensor(np.array([1.0, 0.0]), requires_grad=True)
+    D.LogisticNormal(np.array([0.0]), np.array([1.0])).log_prob(y).backward()
+    g = _np(y.grad)
+    assert np.isfinite(g).all() and abs(g[0] + 708.3964185322641) < 1e-6

@@ -187,10 +187,12 @@ def _clip_fwd(xp, x, lo, hi):
     return xp.clip(x, lo, hi)
 
 
+# the adjoint selects (not g * mask), so an infinite or NaN g where the value was clipped
+# gives 0 to x (log(clip(x, tiny, None)) at x = 0), as torch's clamp_backward and JAX's select
 clip = prim("clip", _clip_fwd,
-            vjp=[lambda g, ans, x, lo, hi: g * _inside(x, lo, hi),
-                 lambda g, ans, x, lo, hi: g * _below(x, lo, hi),
-                 lambda g, ans, x, lo, hi: g * _above(x, lo, hi)], jvp="vjp")
+            vjp=[lambda g, ans, x, lo, hi: where(_inside(x, lo, hi), g, 0),
+                 lambda g, ans, x, lo, hi: where(_below(x, lo, hi), g, 0),
+                 lambda g, ans, x, lo, hi: where(_above(x, lo, hi), g, 0)], jvp="vjp")
 
 where = prim("where", lambda xp, c, x, y: xp.where(c if hasattr(c, "shape") else xp.asarray(c),
                                                   x, y),
