@@ -120,3 +120,19 @@ def test_clip_adjoint_selects(backend):
     D.LogisticNormal(np.array([0.0]), np.array([1.0])).log_prob(y).backward()
     g = _np(y.grad)
     assert np.isfinite(g).all() and abs(g[0] + 708.3964185322641) < 1e-6
+
+
+def test_maximum_adjoint_selects(backend):
+    # maximum/minimum multiplied g by a 0/1/0.5 weight, so an infinite g flowing into the
+    # unselected argument gave NaN: Pareto(alpha < 1).mean (inf) had a NaN gradient in alpha
+    a = ad.tensor(np.array([0.5, 3.0]), requires_grad=True)
+    m = gnp.maximum(a, 1.0)
+    (m / (m - 1)).sum().backward()
+    np.testing.assert_allclose(_np(a.grad), [0.0, -1 / 4])
+    alpha = ad.tensor(np.array([0.5, 3.0]), requires_grad=True)
+    D.Pareto(np.array([1.0, 1.0]), alpha).mean.sum().backward()
+    np.testing.assert_allclose(_np(alpha.grad), [0.0, -1 / 4])
+    x, y = (ad.tensor(np.array(v), requires_grad=True) for v in ([1.0, 2.0], [1.0, 1.0]))
+    gnp.minimum(x, y).sum().backward()  # a tie still splits evenly
+    np.testing.assert_allclose(_np(x.grad), [0.5, 0.0])
+    np.testing.assert_allclose(_np(y.grad), [0.5, 1.0])

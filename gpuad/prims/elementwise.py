@@ -145,11 +145,19 @@ def _tie(a, b):
     return _const((a > b) + 0.5 * (a == b), a if hasattr(a, "dtype") else b)
 
 
+def _share(g, a, b):
+    """g's share for ``a`` in max(a, b): all of it where a > b, half where they tie, and
+    exactly 0 where a < b, selected (not multiplied), so an infinite or NaN g reaching the
+    other argument stays there (torch's and JAX's select)."""
+    w = _tie(a, b)
+    return where(_const(data(w) > 0, w), g * w, 0)
+
+
 maximum = prim("maximum", lambda xp, x, y: xp.maximum(x, y),
-               vjp=[lambda g, ans, x, y: g * _tie(x, y), lambda g, ans, x, y: g * _tie(y, x)],
+               vjp=[lambda g, ans, x, y: _share(g, x, y), lambda g, ans, x, y: _share(g, y, x)],
                jvp="vjp")
 minimum = prim("minimum", lambda xp, x, y: xp.minimum(x, y),
-               vjp=[lambda g, ans, x, y: g * _tie(y, x), lambda g, ans, x, y: g * _tie(x, y)],
+               vjp=[lambda g, ans, x, y: _share(g, y, x), lambda g, ans, x, y: _share(g, x, y)],
                jvp="vjp")
 
 
