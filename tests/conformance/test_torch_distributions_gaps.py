@@ -1382,8 +1382,8 @@ def test_uniform_outside_support():
 MOMENT_EDGES = [
     lambda L: L.D.Cauchy(L.t([0.0]), L.t([1.0])),
     lambda L: L.D.HalfCauchy(L.t([1.0])),
-    lambda L: L.D.Pareto(L.t([1.3]), 0.5),
-    lambda L: L.D.Pareto(L.t([1.3]), 1.5),
+    lambda L: L.D.Pareto(L.t([1.3]), L.t([0.5])),
+    lambda L: L.D.Pareto(L.t([1.3]), L.t([1.5])),
     lambda L: L.D.Pareto(L.t([1.3]), 2.0),
     lambda L: L.D.StudentT(1.0),
     lambda L: L.D.StudentT(2.0),
@@ -1407,12 +1407,15 @@ def test_infinite_and_undefined_moments(build):
     for attr in ("mean", "variance", "stddev"):
         o, r = getattr(d, attr), getattr(td, attr)
         _eq(o, r, rtol=1e-12, atol=0)
-        if t.leaves and r.requires_grad and np.isfinite(_np(r)).all():
+        if t.leaves and r.requires_grad:
             o.sum().backward(retain_graph=True)
             r.sum().backward(retain_graph=True)
             for a, b in zip(g.leaves, t.leaves, strict=True):
                 ga = np.zeros(a.shape) if a.grad is None else _np(a.grad)
-                gb = np.zeros(tuple(b.shape)) if b.grad is None else _np(b.grad)
+                gb = np.zeros(tuple(b.shape)) if b.grad is None else _np(b.grad).copy()
+                # an infinite moment is constant in its region: its gradient is 0, where
+                # torch's sqrt(inf) chain gives NaN for the Pareto's stddev
+                gb[np.isnan(gb)] = 0.0
                 np.testing.assert_allclose(ga, gb, rtol=1e-9, atol=1e-12, err_msg=attr)
                 a.grad, b.grad = None, None
 
