@@ -2599,3 +2599,21 @@ def test_gumbel_icdf_at_the_ends():
     t = td.icdf(torch.tensor(q)).numpy()
     assert np.isfinite(t).all()  # torch: clamped
     np.testing.assert_allclose(_np(d.icdf(q[2:3])), t[2:3], rtol=1e-12)
+
+
+def test_gamma_cdf_gradient_in_the_concentration():
+    """Gamma's and Chi2's cdf differentiate in the concentration (torch raises
+    NotImplementedError for igamma's first argument): reverse and forward mode against
+    float64 central differences, first order."""
+    from gpuad.testing import check_grads
+
+    with pytest.raises(NotImplementedError):
+        c = torch.tensor([0.7, 2.5], requires_grad=True)
+        TD.Gamma(c, 1.3).cdf(torch.tensor([0.4, 3.0])).sum().backward()
+    x = np.array([0.4, 3.0, 1.2])
+    check_grads(
+        lambda c, r: D.Gamma(c, r).cdf(x),
+        (np.array([0.7, 2.5, 4.0]), np.array([1.3, 0.4, 2.0])),
+        order=1,
+    )
+    check_grads(lambda df: D.Chi2(df).cdf(x), (np.array([0.7, 3.0, 5.5]),), order=1)
