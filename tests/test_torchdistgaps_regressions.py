@@ -136,3 +136,21 @@ def test_maximum_adjoint_selects(backend):
     gnp.minimum(x, y).sum().backward()  # a tie still splits evenly
     np.testing.assert_allclose(_np(x.grad), [0.5, 0.0])
     np.testing.assert_allclose(_np(y.grad), [0.5, 1.0])
+
+
+def test_float32_moments_and_modes_stay_float32(backend):
+    # modes, NaN/inf moments and RelaxedOneHotCategorical.log_prob were widened to float64
+    p = np.array([[0.2, 0.5, 0.3]], np.float32)
+    c = np.array([0.5, 3.0], np.float32)
+    for v in (
+        D.Bernoulli(p[0]).mode,
+        D.Beta(c, c[::-1]).mode,
+        D.Dirichlet(p).mode,
+        D.OneHotCategorical(p).mode,
+        D.Categorical(p).variance,
+        D.Categorical(p).mean,
+        D.StudentT(c).variance,
+        D.StudentT(c).mean,
+        D.RelaxedOneHotCategorical(np.float32(0.5), probs=p).log_prob(p),
+    ):
+        assert _np(v).dtype == np.float32

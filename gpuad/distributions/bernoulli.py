@@ -71,7 +71,10 @@ class Bernoulli(Distribution):
     @property
     def mode(self) -> Any:
         p = self.probs
-        return gnp.where(p == 0.5, gnp.nan, gnp.where(p >= 0.5, 1.0, 0.0))
+        # in the parameter's dtype (Python 1.0/0.0 in where would make it float64)
+        return gnp.where(
+            p == 0.5, gnp.nan, gnp.where(p >= 0.5, gnp.ones_like(p), gnp.zeros_like(p))
+        )
 
     @property
     def variance(self) -> Any:

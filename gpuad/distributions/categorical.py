@@ -77,7 +77,8 @@ class Categorical(Distribution):
 
     @property
     def variance(self) -> Any:
-        return get_backend().xp.full(self._batch_shape, float("nan"))
+        dt = raw(self._param).dtype
+        return get_backend().xp.full(self._batch_shape, float("nan"), dtype=dt)
 
     def sample(self, sample_shape: Any = ()) -> Any:
         shp = tuple(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)
@@ -167,7 +168,9 @@ class OneHotCategorical(Distribution):
     @property
     def mode(self) -> Any:
         idx = self._categorical.mode
-        return gnp.where(gnp.arange(self._event_shape[0]) == idx[..., None], 1.0, 0.0)
+        hit = get_backend().xp.arange(self._event_shape[0]) == raw(idx)[..., None]
+        param = self._categorical._param
+        return like_samples(hit.astype(raw(param).dtype), param)
 
     @property
     def variance(self) -> Any:

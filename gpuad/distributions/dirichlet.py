@@ -83,5 +83,6 @@ def dirichlet_mode(c: Any) -> Any:
     total = gnp.sum(m, axis=-1, keepdims=True)
     m = gnp.where(total > 0, m / gnp.where(total > 0, total, 1.0), gnp.nan)
     mask = gnp.all(c < 1, axis=-1)
-    one_hot = gnp.where(gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None], 1, 0)
+    hit = gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None]
+    one_hot = gnp.where(hit, gnp.ones_like(c), gnp.zeros_like(c))  # in c's dtype
     return gnp.where(mask[..., None], one_hot, m)
