@@ -2617,3 +2617,38 @@ def test_gamma_cdf_gradient_in_the_concentration():
         order=1,
     )
     check_grads(lambda df: D.Chi2(df).cdf(x), (np.array([0.7, 3.0, 5.5]),), order=1)
+
+
+class _Lib32(_Lib):
+    def t(self, v, grad=True):
+        a = np.asarray(v, dtype=np.float32)
+        return (
+            torch.tensor(a, requires_grad=grad) if self.torch else ad.tensor(a, requires_grad=grad)
+        )
+
+
+_ONLY_NUMBERS = ("Bernoulli-2", "Cauchy-0", "HalfCauchy-0", "Pareto-0", "Poisson-2", "Poisson-4")
+
+
+@pytest.mark.parametrize("name,build", EXAMPLES, ids=EX_IDS)
+def test_float32_dtypes_as_torch(name, build):
+    """With float32 parameters every result (samples, log_prob, entropy, moments, cdf, mode)
+    has torch's dtype (examples whose parameters are all Python numbers are float64 in gpuad
+    by design, float32 in torch by its default dtype, and are skipped)."""
+    if name in _ONLY_NUMBERS:
+        return
+    torch.set_default_dtype(torch.float32)
+    d, td = build(_Lib32("gpuad")), build(_Lib32("torch"))
+    x = td.sample()
+    for q in ("sample", "rsample", "log_prob", "entropy", "mean", "variance", "cdf", "mode"):
+        calls = {
+            "sample": (d.sample, td.sample),
+            "rsample": (d.rsample, td.rsample),
+            "log_prob": (lambda: d.log_prob(_np(x)), lambda: td.log_prob(x)),
+            "cdf": (lambda: d.cdf(_np(x)), lambda: td.cdf(x)),
+            "entropy": (d.entropy, td.entropy),
+        }
+        f, tf = calls.get(q, (lambda q=q: getattr(d, q), lambda q=q: getattr(td, q)))
+        o, r = _outcome(f), _outcome(tf)
+        if o[0] == r[0] == "ok":
+            assert _np(o[1]).dtype == _np(r[1]).dtype, q
