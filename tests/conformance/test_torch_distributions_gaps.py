@@ -11,10 +11,16 @@ Upstream: pytorch/pytorch ``test/distributions/test_distributions.py`` (classes
 How: upstream's table of examples (``_get_examples``/``_get_bad_examples``) is rebuilt here for
 every family gpuad has, with fixed random parameters, and each example is built twice, once
 with gpuad and once with torch (float64), in the same process. Every check then compares the
-two: values, shapes, dtypes, NaN/infinity, which errors are raised, and gradients (torch's
-autograd for reverse mode; central differences where upstream ran ``gradcheck``). Where
+two: values, shapes, dtypes, NaN/infinity, which errors are raised, and gradients (against
+torch's autograd where upstream ran ``gradcheck``; against float64 central differences where
+torch has no derivative or a NaN one). Where
 upstream compares with SciPy, so does this file, and with torch as well. Statistical sampler
-tests are mapped to the earlier sample-moment tests; draws differ from torch's by design.
+tests are mapped to the earlier sample-moment tests (or to the sample moments of the
+transformed families here); draws differ from torch's by design. Beyond upstream's checks:
+second derivatives of log_prob (reverse over reverse, against torch), the result dtypes of
+every example with float32 parameters, gradients of infinite moments, and the places where
+gpuad is exact and torch is not (NaN gradients at a boundary, Gumbel's icdf at 0 and 1,
+Gamma's cdf in the concentration); the differences are listed in docs/porting.md.
 
 ``GAPS`` maps every upstream test method to where its port is ("here:" a test of this file,
 "covered:" an earlier port, relative to tests/conformance/ or tests/), where gpuad
