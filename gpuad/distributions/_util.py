@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as _np
@@ -9,9 +10,22 @@ import numpy as _np
 from .. import numpy as gnp
 from .._numpy_protocol import stop_gradient
 from .._raw import data, shape
-from .._state import no_grad
+from .._state import enable_grad, no_grad
 from ..backends import get_backend
 from ..tensor import Tensor
+
+
+class lazy_property(cached_property):
+    """A parameter computed from another on first use and kept (``probs`` from ``logits``,
+    ``scale_tril`` from ``covariance_matrix``). It is computed with gradients recorded even
+    when first asked for under ``no_grad``, as torch's ``lazy_property``: a value cached there
+    would otherwise stay detached, and every later use would silently get no gradient."""
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        with enable_grad():
+            return super().__get__(instance, owner)
 
 
 def as_param(x: Any) -> Any:
@@ -41,12 +55,17 @@ def broadcast_all(*values: Any) -> list[Any]:
     takes the float dtype of the array parameters, as torch's ``broadcast_all`` (``Binomial(
     10, probs=p32)`` computes in float32); with none, float64."""
     vals = [as_param(v) for v in values]
-    floats = [v.dtype for v, o in zip(vals, values, strict=True)
-              if not isinstance(o, int | float) and v.dtype.kind == "f"]
+    floats = [
+        v.dtype
+        for v, o in zip(vals, values, strict=True)
+        if not isinstance(o, int | float) and v.dtype.kind == "f"
+    ]
     if floats:
         dt = _np.result_type(*floats)
-        vals = [v.astype(dt) if isinstance(o, int | float) else v
-                for v, o in zip(vals, values, strict=True)]
+        vals = [
+            v.astype(dt) if isinstance(o, int | float) else v
+            for v, o in zip(vals, values, strict=True)
+        ]
     shp = gnp.broadcast_shapes(*(shape(v) for v in vals))
     return [v if shape(v) == shp else gnp.broadcast_to(v, shp) for v in vals]
 
@@ -90,6 +109,15 @@ def clamp_probs(p: Any) -> Any:
     return gnp.clip(p, eps, 1 - eps)
 
 
+def strictly_inside(x: Any) -> Any:
+    """Draws on ``[0, 1]`` moved off the exact ends to ``[tiny, 1 - eps]``, as torch's Beta
+    and Dirichlet samplers do (with tiny concentrations a draw rounds to exactly 0 or 1,
+    where ``log_prob`` is infinite). The move is below rounding, so the gradient is kept."""
+    xp = get_backend().xp
+    fi = xp.finfo(data(x).dtype)
+    return x + stop_gradient(gnp.clip(x, float(fi.tiny), 1 - float(fi.eps)) - x)
+
+
 def detached(f, *args: Any) -> Any:
     """``f(*args)`` computed without recording, as a constant (a Tensor without gradient when
     a parameter is a Tensor, else a backend array)."""
@@ -99,6 +127,12 @@ def detached(f, *args: Any) -> Any:
     if not isinstance(out, Tensor) and any(isinstance(a, Tensor) for a in args):
         out = Tensor(get_backend().xp.asarray(out))
     return out
+
+
+def like_samples(out: Any, param: Any) -> Any:
+    """``out`` (a backend array of support values) of the kind ``sample()`` returns: a Tensor
+    without gradient when the parameter is a Tensor (as torch, where both are Tensors)."""
+    return Tensor(out) if isinstance(param, Tensor) else out
 
 
 def raw(x: Any) -> Any:

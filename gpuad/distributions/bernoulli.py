@@ -7,14 +7,23 @@ Example: ``D.Bernoulli(logits=z).log_prob(y)``
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from .. import numpy as gnp
 from .._raw import shape
 from ..scipy import special as sps
 from . import constraints
-from ._util import as_param, clamp_probs, detached, expand_to, raw, uniform01, value_like
+from ._util import (
+    as_param,
+    clamp_probs,
+    detached,
+    expand_to,
+    lazy_property,
+    like_samples,
+    raw,
+    uniform01,
+    value_like,
+)
 from .distribution import Distribution
 
 
@@ -42,12 +51,12 @@ class Bernoulli(Distribution):
     def _init_params(self) -> dict[str, Any]:
         return {"probs": self.probs} if "probs" in self.__dict__ else {"logits": self.logits}
 
-    @cached_property
+    @lazy_property
     def logits(self) -> Any:
         p = clamp_probs(self.probs)
         return gnp.log(p) - gnp.log1p(-p)
 
-    @cached_property
+    @lazy_property
     def probs(self) -> Any:
         return sps.expit(self.logits)
 
@@ -62,7 +71,10 @@ class Bernoulli(Distribution):
     @property
     def mode(self) -> Any:
         p = self.probs
-        return gnp.where(p == 0.5, gnp.nan, gnp.where(p >= 0.5, 1.0, 0.0))
+        # in the parameter's dtype (Python 1.0/0.0 in where would make it float64)
+        return gnp.where(
+            p == 0.5, gnp.nan, gnp.where(p >= 0.5, gnp.ones_like(p), gnp.zeros_like(p))
+        )
 
     @property
     def variance(self) -> Any:
@@ -88,4 +100,5 @@ class Bernoulli(Distribution):
 
         v = get_backend().xp.arange(2, dtype=raw(self._param).dtype)
         v = v.reshape((-1,) + (1,) * len(self._batch_shape))
-        return v if not expand else get_backend().xp.broadcast_to(v, (2,) + self._batch_shape)
+        v = v if not expand else get_backend().xp.broadcast_to(v, (2,) + self._batch_shape)
+        return like_samples(v, self._param)

@@ -14,7 +14,7 @@ from .. import random as _random
 from ..scipy import special as sps
 from . import constraints
 from ._keyed import draw_key, float_dtype
-from ._util import broadcast_all
+from ._util import broadcast_all, strictly_inside
 from .distribution import Distribution
 
 
@@ -38,8 +38,12 @@ class Beta(Distribution):
 
     @property
     def mode(self) -> Any:
+        # as torch, the first component of the Dirichlet([a, b]) mode: (a - 1) / (a + b - 2)
+        # alone is a minimum, not a mode, when both concentrations are below 1
+        from .dirichlet import dirichlet_mode
+
         a, b = self.concentration1, self.concentration0
-        return (a - 1) / (a + b - 2)
+        return dirichlet_mode(gnp.stack([a, b], axis=-1))[..., 0]
 
     @property
     def variance(self) -> Any:
@@ -50,7 +54,7 @@ class Beta(Distribution):
     def rsample(self, sample_shape: Any = ()) -> Any:
         a, b = self.concentration1, self.concentration0
         shp = self._extended_shape(sample_shape)
-        return _random.beta(draw_key(), a, b, shp, float_dtype(a, b))
+        return strictly_inside(_random.beta(draw_key(), a, b, shp, float_dtype(a, b)))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)

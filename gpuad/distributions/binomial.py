@@ -7,7 +7,6 @@ Example: ``D.Binomial(10, probs=p).log_prob(k)``
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from .. import _value_checks as _vc
@@ -16,7 +15,16 @@ from .._raw import shape
 from ..backends import get_backend
 from ..scipy import special as sps
 from . import constraints
-from ._util import broadcast_all, clamp_probs, detached, expand_to, raw, value_like
+from ._util import (
+    broadcast_all,
+    clamp_probs,
+    detached,
+    expand_to,
+    lazy_property,
+    like_samples,
+    raw,
+    value_like,
+)
 from .bernoulli import _one_of
 from .distribution import Distribution
 
@@ -55,12 +63,12 @@ class Binomial(Distribution):
             p["logits"] = self.logits
         return p
 
-    @cached_property
+    @lazy_property
     def logits(self) -> Any:
         p = clamp_probs(self.probs)
         return gnp.log(p) - gnp.log1p(-p)
 
-    @cached_property
+    @lazy_property
     def probs(self) -> Any:
         return sps.expit(self.logits)
 
@@ -123,4 +131,5 @@ class Binomial(Distribution):
             )
         v = xp.arange(top + 1, dtype=raw(self._param).dtype)
         v = v.reshape((-1,) + (1,) * len(self._batch_shape))
-        return xp.broadcast_to(v, (top + 1,) + self._batch_shape) if expand else v
+        v = xp.broadcast_to(v, (top + 1,) + self._batch_shape) if expand else v
+        return like_samples(v, self._param)

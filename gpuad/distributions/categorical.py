@@ -8,7 +8,6 @@ Example: ``D.Categorical(logits=z).log_prob(a)``
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 from .. import numpy as gnp
@@ -16,7 +15,7 @@ from .._raw import data, shape
 from ..backends import get_backend
 from ..scipy import special as sps
 from . import constraints
-from ._util import as_param, clamp_probs, detached, raw, uniform01
+from ._util import as_param, clamp_probs, detached, lazy_property, like_samples, raw, uniform01
 from .bernoulli import _one_of
 from .distribution import Distribution
 
@@ -51,11 +50,11 @@ class Categorical(Distribution):
     def _init_params(self) -> dict[str, Any]:
         return {"probs": self.probs} if "probs" in self.__dict__ else {"logits": self.logits}
 
-    @cached_property
+    @lazy_property
     def logits(self) -> Any:
         return gnp.log(clamp_probs(self.probs))
 
-    @cached_property
+    @lazy_property
     def probs(self) -> Any:
         return sps.softmax(self.logits, axis=-1)
 
@@ -78,7 +77,8 @@ class Categorical(Distribution):
 
     @property
     def variance(self) -> Any:
-        return get_backend().xp.full(self._batch_shape, float("nan"))
+        dt = raw(self._param).dtype
+        return get_backend().xp.full(self._batch_shape, float("nan"), dtype=dt)
 
     def sample(self, sample_shape: Any = ()) -> Any:
         shp = tuple(sample_shape) if not isinstance(sample_shape, int) else (sample_shape,)
@@ -89,7 +89,8 @@ class Categorical(Distribution):
             cdf = xp.cumsum(raw(p), axis=-1)
             u = uniform01(shp + (1,)) * cdf[..., -1:]
             idx = (cdf < u).sum(axis=-1)
-            return xp.minimum(idx, self._num_events - 1).astype(xp.int64)
+            # an array also when 0-d (NumPy's sum would give a scalar), as torch's 0-d Tensor
+            return xp.asarray(xp.minimum(idx, self._num_events - 1).astype(xp.int64))
 
         return detached(draw, self.probs)
 
@@ -108,7 +109,8 @@ class Categorical(Distribution):
         xp = get_backend().xp
         v = xp.arange(self._num_events, dtype=xp.int64)
         v = v.reshape((-1,) + (1,) * len(self._batch_shape))
-        return xp.broadcast_to(v, (self._num_events,) + self._batch_shape) if expand else v
+        v = xp.broadcast_to(v, (self._num_events,) + self._batch_shape) if expand else v
+        return like_samples(v, self._param)
 
 
 class _OneHot(constraints.Constraint):
@@ -166,7 +168,9 @@ class OneHotCategorical(Distribution):
     @property
     def mode(self) -> Any:
         idx = self._categorical.mode
-        return gnp.where(gnp.arange(self._event_shape[0]) == idx[..., None], 1.0, 0.0)
+        hit = get_backend().xp.arange(self._event_shape[0]) == raw(idx)[..., None]
+        param = self._categorical._param
+        return like_samples(hit.astype(raw(param).dtype), param)
 
     @property
     def variance(self) -> Any:
@@ -189,6 +193,7 @@ class OneHotCategorical(Distribution):
     def enumerate_support(self, expand: bool = True) -> Any:
         xp = get_backend().xp
         n = self._event_shape[0]
-        v = xp.eye(n, dtype=raw(self.probs).dtype)
+        v = xp.eye(n, dtype=raw(self._categorical._param).dtype)
         v = v.reshape((n,) + (1,) * len(self._batch_shape) + (n,))
-        return xp.broadcast_to(v, (n,) + self._batch_shape + (n,)) if expand else v
+        v = xp.broadcast_to(v, (n,) + self._batch_shape + (n,)) if expand else v
+        return like_samples(v, self._categorical._param)

@@ -15,7 +15,7 @@ from .._raw import shape
 from ..scipy import special as sps
 from . import constraints
 from ._keyed import draw_key, float_dtype
-from ._util import as_param
+from ._util import as_param, strictly_inside
 from .distribution import Distribution
 
 
@@ -41,13 +41,7 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self) -> Any:
-        c = self.concentration
-        m = gnp.clip(c - 1, 0, None)
-        total = gnp.sum(m, axis=-1, keepdims=True)
-        m = m / gnp.where(total > 0, total, 1.0)
-        mask = gnp.all(c < 1, axis=-1)
-        one_hot = gnp.where(gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None], 1, 0)
-        return gnp.where(mask[..., None], one_hot, m)
+        return dirichlet_mode(self.concentration)
 
     @property
     def variance(self) -> Any:
@@ -58,7 +52,7 @@ class Dirichlet(Distribution):
     def rsample(self, sample_shape: Any = ()) -> Any:
         c = self.concentration
         shp = self._extended_shape(sample_shape)[:-1]
-        return _random.dirichlet(draw_key(), c, shp, float_dtype(c))
+        return strictly_inside(_random.dirichlet(draw_key(), c, shp, float_dtype(c)))
 
     def log_prob(self, value: Any) -> Any:
         value = self._check(value)
@@ -79,3 +73,16 @@ class Dirichlet(Distribution):
             - (k - a0) * sps.digamma(a0)
             - gnp.sum((c - 1.0) * sps.digamma(c), axis=-1)
         )
+
+
+def dirichlet_mode(c: Any) -> Any:
+    """The mode of Dirichlet(c) along the last axis, as torch's: ``(c - 1)+`` normalised; a
+    corner where every concentration is below 1; NaN where it is undefined (every ``c - 1``
+    at most 0 with some concentration 1, as for the uniform ``c = 1``)."""
+    m = gnp.clip(c - 1, 0, None)
+    total = gnp.sum(m, axis=-1, keepdims=True)
+    m = gnp.where(total > 0, m / gnp.where(total > 0, total, 1.0), gnp.nan)
+    mask = gnp.all(c < 1, axis=-1)
+    hit = gnp.arange(shape(c)[-1]) == gnp.argmax(c, axis=-1)[..., None]
+    one_hot = gnp.where(hit, gnp.ones_like(c), gnp.zeros_like(c))  # in c's dtype
+    return gnp.where(mask[..., None], one_hot, m)

@@ -17,6 +17,7 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from functools import cached_property
 from typing import Any
 
@@ -89,6 +90,16 @@ class Distribution:
 
     def _check_params(self) -> None:
         cls = type(self)
+        if cls.arg_constraints is Distribution.arg_constraints:
+            # a user's subclass that never said what its parameters must satisfy: validation
+            # would silently check nothing (torch warns the same)
+            warnings.warn(
+                f"{cls.__name__} does not define arg_constraints; set arg_constraints = {{}} "
+                f"(or the constraints of its parameters), or pass validate_args=False",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
         for name, constraint in self.arg_constraints.items():
             if constraints.is_dependent(constraint):
                 continue
@@ -130,7 +141,10 @@ class Distribution:
                 ev = shape(value)[len(shape(value)) - nd :] if nd else ()
                 value = expand_to(value, batch_shape + ev)
             kwargs[name] = value
-        return type(self)(**kwargs, validate_args=False)
+        new = type(self)(**kwargs, validate_args=False)
+        # the expanded distribution validates values as this one does (as torch's expand)
+        new._validate_args = self._validate_args
+        return new
 
     def _init_params(self) -> dict[str, Any]:
         """The keyword arguments that rebuild this distribution (for ``expand``)."""
@@ -225,6 +239,13 @@ class Distribution:
                     f"{name}.{method}: the value's shape {vshape} does not broadcast with the "
                     f"batch and event shape {expected}"
                 )
+        if type(self).support is None and self.support is None:
+            warnings.warn(
+                f"{name} does not define support; values are not checked (set support, or "
+                f"pass validate_args=False)",
+                UserWarning,
+                stacklevel=3,
+            )
         if self.support is not None:
             fail_unless(
                 self.support,
@@ -240,15 +261,22 @@ class Distribution:
 
     def _check(self, value: Any, method: str = "log_prob") -> Any:
         """``value`` as an array (a Tensor stays), validated unless validation is off."""
+        number = isinstance(value, int | float) and not isinstance(value, bool)
         value = self._as_value(value)
         if self._validate_args:
             self._validate_sample(value, method)
         vd = getattr(value, "dtype", None)
-        if vd is not None and vd.kind in "biu" and not self._index_values:
-            # torch's promotion: integer values take the parameters' float dtype (a float32
-            # Normal's log_prob of int64 values is float32, not NumPy's float64)
-            floats = [p.dtype for p in self._init_params().values()
-                      if getattr(p, "dtype", None) is not None and p.dtype.kind == "f"]
+        if vd is not None and (
+            (vd.kind in "biu" and not self._index_values) or (number and vd.kind == "f")
+        ):
+            # torch's promotion: integer values and Python numbers take the parameters' float
+            # dtype (a float32 Normal's log_prob of int64 values, or its cdf(20.0), is
+            # float32, not NumPy's float64)
+            floats = [
+                p.dtype
+                for p in self._init_params().values()
+                if getattr(p, "dtype", None) is not None and p.dtype.kind == "f"
+            ]
             if floats:
                 value = value.astype(_np.result_type(*floats))
         return value

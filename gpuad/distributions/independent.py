@@ -59,7 +59,11 @@ class Independent(Distribution):
         n = self.reinterpreted_batch_ndims
         ev = self._event_shape[: len(self._event_shape) - len(self.base_dist.event_shape)]
         base = self.base_dist.expand(batch_shape + ev[:n])
-        return Independent(base, n, validate_args=False)
+        # a user's subclass stays that subclass, and validation stays as it was (as torch)
+        new = object.__new__(type(self))
+        Independent.__init__(new, base, n, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
 
     @property
     def mean(self) -> Any:

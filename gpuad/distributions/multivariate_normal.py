@@ -8,14 +8,13 @@ Example: ``D.MultivariateNormal(mu, scale_tril=L).rsample((5,))``
 from __future__ import annotations
 
 import math
-from functools import cached_property
 from typing import Any
 
 from .. import numpy as gnp
 from .._raw import shape
 from ..scipy import linalg as sla
 from . import constraints
-from ._util import as_param, expand_to, standard_normal
+from ._util import as_param, expand_to, lazy_property, standard_normal
 from .distribution import Distribution
 
 
@@ -106,18 +105,18 @@ class MultivariateNormal(Distribution):
     def _init_params(self) -> dict[str, Any]:
         return {"loc": self.loc, self._given: getattr(self, self._given)}
 
-    @cached_property
+    @lazy_property
     def scale_tril(self) -> Any:
         n = self._event_shape[0]
         return expand_to(self._unbroadcasted_scale_tril, self._batch_shape + (n, n))
 
-    @cached_property
+    @lazy_property
     def covariance_matrix(self) -> Any:
         L = self._unbroadcasted_scale_tril
         cov = gnp.matmul(L, gnp.swapaxes(L, -1, -2))
         return expand_to(cov, self._batch_shape + self._event_shape * 2)
 
-    @cached_property
+    @lazy_property
     def precision_matrix(self) -> Any:
         return expand_to(
             gnp.linalg.inv(self.covariance_matrix), self._batch_shape + self._event_shape * 2

@@ -7,6 +7,7 @@ Example: ``D.RelaxedOneHotCategorical(0.5, logits=z).rsample()``
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .. import numpy as gnp
@@ -120,7 +121,8 @@ class RelaxedOneHotCategorical(Distribution):
         value = self._check(value)
         x = gnp.log(value)
         k = self._event_shape[0]
-        log_scale = sps.gammaln(float(k)) + (k - 1) * gnp.log(self.temperature)
+        # lgamma(k) as a Python number: a 0-d float64 array would widen float32 to float64
+        log_scale = math.lgamma(k) + (k - 1) * gnp.log(self.temperature)
         score = self.logits - x * self.temperature
         score = gnp.sum(score - sps.logsumexp(score, axis=-1, keepdims=True), axis=-1)
         return score + log_scale - gnp.sum(x, axis=-1)

@@ -50,7 +50,8 @@ class StudentT(Distribution):
     def variance(self) -> Any:
         df = self.df
         v = self.scale**2 * df / gnp.where(df > 2, df - 2, 1.0)
-        return gnp.where(df > 2, v, gnp.where(df > 1, gnp.inf, gnp.nan))
+        # infinities and NaNs in v's dtype (a where of two Python numbers is float64)
+        return gnp.where(df > 2, v, gnp.where(df > 1, gnp.full_like(v, gnp.inf), gnp.nan))
 
     def rsample(self, sample_shape: Any = ()) -> Any:
         df, loc, scale = self.df, self.loc, self.scale

@@ -1173,6 +1173,13 @@ class TransformedDistribution(Distribution):
         return x
 
     def sample(self, sample_shape: Any = ()) -> Any:
+        # a constant, as every sample(): the transforms' parameters (Pareto's scale, a
+        # Weibull's concentration) must not put the draw on the tape
+        from ._util import detached
+
+        return detached(self._transformed_sample, sample_shape)
+
+    def _transformed_sample(self, sample_shape: Any) -> Any:
         x = self.base_dist.sample(sample_shape)
         for t in self.transforms:
             x = t(x)

@@ -145,11 +145,19 @@ def _tie(a, b):
     return _const((a > b) + 0.5 * (a == b), a if hasattr(a, "dtype") else b)
 
 
+def _share(g, a, b):
+    """g's share for ``a`` in max(a, b): all of it where a > b, half where they tie, and
+    exactly 0 where a < b, selected (not multiplied), so an infinite or NaN g reaching the
+    other argument stays there (torch's and JAX's select)."""
+    w = _tie(a, b)
+    return where(_const(data(w) > 0, w), g * w, 0)
+
+
 maximum = prim("maximum", lambda xp, x, y: xp.maximum(x, y),
-               vjp=[lambda g, ans, x, y: g * _tie(x, y), lambda g, ans, x, y: g * _tie(y, x)],
+               vjp=[lambda g, ans, x, y: _share(g, x, y), lambda g, ans, x, y: _share(g, y, x)],
                jvp="vjp")
 minimum = prim("minimum", lambda xp, x, y: xp.minimum(x, y),
-               vjp=[lambda g, ans, x, y: g * _tie(y, x), lambda g, ans, x, y: g * _tie(x, y)],
+               vjp=[lambda g, ans, x, y: _share(g, y, x), lambda g, ans, x, y: _share(g, x, y)],
                jvp="vjp")
 
 
@@ -187,10 +195,12 @@ def _clip_fwd(xp, x, lo, hi):
     return xp.clip(x, lo, hi)
 
 
+# the adjoint selects (not g * mask), so an infinite or NaN g where the value was clipped
+# gives 0 to x (log(clip(x, tiny, None)) at x = 0), as torch's clamp_backward and JAX's select
 clip = prim("clip", _clip_fwd,
-            vjp=[lambda g, ans, x, lo, hi: g * _inside(x, lo, hi),
-                 lambda g, ans, x, lo, hi: g * _below(x, lo, hi),
-                 lambda g, ans, x, lo, hi: g * _above(x, lo, hi)], jvp="vjp")
+            vjp=[lambda g, ans, x, lo, hi: where(_inside(x, lo, hi), g, 0),
+                 lambda g, ans, x, lo, hi: where(_below(x, lo, hi), g, 0),
+                 lambda g, ans, x, lo, hi: where(_above(x, lo, hi), g, 0)], jvp="vjp")
 
 where = prim("where", lambda xp, c, x, y: xp.where(c if hasattr(c, "shape") else xp.asarray(c),
                                                   x, y),
