@@ -1,0 +1,66 @@
+"""Regressions found by porting CuPy's manipulation and sorting tests
+(tests/conformance/test_cupy_suite_gaps.py): each compared with NumPy in the same process."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+def _host(x):
+    return x.numpy() if isinstance(x, ad.Tensor) else ad.get_backend().to_host(x)
+
+
+@pytest.mark.parametrize("fn", ["asarray_chkfinite", "asfortranarray", "require"])
+def test_list_of_infs_to_an_integer_dtype_raises_as_numpy(fn):
+    # the list became a float array first and was then cast: inf and nan wrapped silently
+    with pytest.raises(OverflowError):
+        np.asarray([np.inf, 1.0], dtype=np.int32)
+    with pytest.raises(OverflowError):
+        getattr(gnp, fn)([np.inf, 1.0], dtype=np.int32)
+    t = ad.Tensor(np.ones(2), requires_grad=True)
+    assert getattr(gnp, fn)([t, t]).requires_grad  # a list of Tensors is still stacked
+
+
+def test_copyto_numpy_scalar_is_cast_by_its_dtype():
+    # np.float64 is a float subclass: it was taken as a Python float (weak) and always copied
+    dst = np.zeros(3, np.float32)
+    with pytest.raises(TypeError):
+        np.copyto(dst, np.float64(1), casting="safe")
+    with pytest.raises(TypeError):
+        gnp.copyto(ad.get_backend().asarray(dst), np.float64(1), casting="safe")
+
+
+def test_copyto_python_int_out_of_range_raises():
+    with pytest.raises(OverflowError):
+        np.copyto(np.zeros(2, np.uint16), -4)
+    with pytest.raises(OverflowError):
+        gnp.copyto(ad.get_backend().asarray(np.zeros(2, np.uint16)), -4)
+
+
+def test_copyto_non_boolean_where_array_raises():
+    mask = np.array([1, 0, 2], np.int8)
+    with pytest.raises(TypeError):
+        np.copyto(np.zeros(3), np.ones(3), where=mask)
+    with pytest.raises(TypeError, match="where"):
+        gnp.copyto(ad.get_backend().asarray(np.zeros(3)), ad.get_backend().asarray(np.ones(3)),
+                   where=ad.get_backend().asarray(mask))
+
+
+def test_reshape_order_lowercase_and_a_follows_layout():
+    a = np.asfortranarray(np.arange(24.0).reshape(4, 6))
+    for order in ("c", "f", "a", "A"):
+        want = np.reshape(a, (6, 4), order=order)
+        got = gnp.reshape(ad.get_backend().asarray(a), (6, 4), order=order)
+        np.testing.assert_array_equal(_host(got), want)
+
+
+def test_ravel_k_of_a_broadcast_tensor():
+    # a zero stride was sorted as the smallest: the broadcast axis went last
+    b = np.arange(1.0, 3.0).reshape(2, 1)
+    want = np.broadcast_to(b, (3, 2, 4)).ravel("K")
+    t = gnp.broadcast_to(ad.Tensor(b, requires_grad=True), (3, 2, 4))
+    np.testing.assert_array_equal(_host(gnp.ravel(t, "K")), want)
