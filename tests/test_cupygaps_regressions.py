@@ -64,3 +64,16 @@ def test_ravel_k_of_a_broadcast_tensor():
     want = np.broadcast_to(b, (3, 2, 4)).ravel("K")
     t = gnp.broadcast_to(ad.Tensor(b, requires_grad=True), (3, 2, 4))
     np.testing.assert_array_equal(_host(gnp.ravel(t, "K")), want)
+
+
+def test_correlate_refuses_a_scalar_as_numpy_convolve_takes_it():
+    # correlate took a 0-d input as a 1-element sequence
+    s, v = np.array(3.0), np.array([1.0, 2.0])
+    with pytest.raises(ValueError):
+        np.correlate(s, v)
+    for a, b in ((s, v), (v, s)):
+        with pytest.raises(ValueError, match="1-D"):
+            gnp.correlate(ad.get_backend().asarray(a), ad.get_backend().asarray(b))
+    np.testing.assert_array_equal(
+        _host(gnp.convolve(ad.get_backend().asarray(s), ad.get_backend().asarray(v))),
+        np.convolve(s, v))
