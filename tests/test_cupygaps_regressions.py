@@ -77,3 +77,14 @@ def test_correlate_refuses_a_scalar_as_numpy_convolve_takes_it():
     np.testing.assert_array_equal(
         _host(gnp.convolve(ad.get_backend().asarray(s), ad.get_backend().asarray(v))),
         np.convolve(s, v))
+
+
+def test_r_python_scalars_do_not_widen_the_arrays():
+    # r_[v, 0, 0, v] of int8/float32 values came out int64/float64 (scalars as default arrays)
+    for dt in (np.int8, np.float32, np.complex64):
+        v = np.array([1, 2, 3], dt)
+        want = np.r_[v, 0, 0, v]
+        got = gnp.r_[ad.get_backend().asarray(v), 0, 0, ad.Tensor(v)]
+        assert _host(got).dtype == want.dtype
+        np.testing.assert_array_equal(_host(got), want)
+    assert _host(gnp.r_[np.array([1], np.int8), np.float64(2.5)]).dtype == np.float64

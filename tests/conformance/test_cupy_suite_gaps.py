@@ -69,6 +69,11 @@ UPSTREAM = {
     "statistics_tests/test_meanvar.py": ("166ff67ec9164e30179a98f7484665457a0a1391", 52),
     "statistics_tests/test_nan_params.py": ("0d959ecd5817518e7301978826f16ebbf7bb9f29", 7),
     "statistics_tests/test_order.py": ("01d11d9daa4f640ea7b6f9a876f6010e4e75df70", 51),
+    "indexing_tests/test_generate.py": ("032f2ab095c75592d7b93ca5bce9f8ae791e2bb5", 17),
+    "indexing_tests/test_indexing.py": ("089e2b25184461c7570bf4416c878662a106464b", 24),
+    "indexing_tests/test_insert.py": ("0a5e8b9fbf2f58567ea67e50ed1faf9042cd2bd4", 12),
+    "indexing_tests/test_itemset.py": ("06c30403cc136ac1e05b2a4a269eee8d18dfb705", 1),
+    "indexing_tests/test_iterate.py": ("4bfa83ff8247486ec30f42f6b47cd108529c2583", 7),
 }
 
 GAPS: list[tuple[str, str, str]] = []
@@ -553,6 +558,53 @@ G(_O, "test_ptp_all test_ptp_axis_large test_ptp_axis0 test_ptp_axis1 test_ptp_a
   "test_ptp_all_nan", here("ptp_axes"))
 G(_O, "test_ptp_nan", f"{_NUM}[ptp_nan]")
 G(_OR + "TestPercentileMonotonic", "test_percentile_monotonic", here("percentile_monotonic"))
+
+
+# ---- indexing_tests ------------------------------------------------------------------------
+
+_IX = "indexing_tests/"
+_GE = _IX + "test_generate.py::"
+G(_GE + "TestIX_", "test_ix_list test_ix_ndarray test_ix_empty_ndarray test_ix_bool_ndarray",
+  here("ix_forms"))
+G(_GE + "TestR_", "test_r_1 test_r_8 test_r_2 test_r_3 test_r_4 test_r_5 test_r_6 test_r_9",
+  here("r_c_forms"))
+G(_GE + "TestR_", "test_r_7",
+  "differs: r_['r', ...] gives a numpy.matrix, which gpuad has no counterpart for: it raises "
+  "NotImplementedError saying to use 2-D arrays; here: test_r_matrix_refused")
+G(_GE + "TestC_", "test_c_1 test_c_2 test_c_3", here("r_c_forms"))
+G(_GE + "TestAxisConcatenator", "test_AxisConcatenator_init1",
+  "n/a: CuPy's internal class cupy.indexing.generate.AxisConcatenator")
+_IN = _IX + "test_indexing.py::"
+G(_IN + "TestIndexing", "test_take_by_scalar test_external_take_by_scalar test_take_by_array "
+  "test_take_no_axis test_take_index_range", here("take_forms"))
+G(_IN + "TestIndexing", "test_take_along_axis test_take_along_axis_none_axis",
+  here("take_along_axis_forms"))
+G(_IN + "TestIndexing", "test_diagonal test_external_diagonal test_diagonal_negative1 "
+  "test_diagonal_negative2 test_diagonal_negative3 test_diagonal_negative4 "
+  "test_diagonal_negative5 test_diagonal_invalid1 test_diagonal_invalid2", here("diagonal_forms"))
+G(_IN + "TestChoose", "test_choose test_choose_broadcast test_choose_broadcast2 test_choose_wrap "
+  "test_choose_clip test_unknown_clip test_raise test_choose_broadcast_fail",
+  here("choose_forms"))
+_INS = _IX + "test_insert.py::"
+G(_INS + "TestPlace", "test_place", here("place_table"))
+G(_INS + "TestPlaceRaises", "test_place_empty_value_error test_place_shape_unmatch_error",
+  here("place_table"))
+G(_INS + "TestPut", "test_put", here("put_table"))
+G(_INS + "TestPutScalars", "test_put_index_scalar test_put_values_scalar", here("put_table"))
+G(_INS + "TestPutRaises", "test_put_inds_underflow_error test_put_inds_overflow_error "
+  "test_put_mode_error", here("put_table"))
+G(_INS + "TestFillDiagonal", "test_fill_diagonal test_columnar_slice test_1darray",
+  here("fill_diagonal_table"))
+G(_IX + "test_itemset.py::TestItemset", "test_itemset",
+  "n/a: ndarray.itemset was removed in NumPy 2.0 (the peer has none)")
+_IT = _IX + "test_iterate.py::"
+G(_IT + "TestFlatiterSubscript", "test_getitem test_setitem_scalar test_setitem_ndarray_1d "
+  "test_setitem_ndarray_nd test_setitem_ndarray_different_types",
+  "differs: a Tensor has no .flat (the KNOWN row 'flat' of test_cupy_suite_arrays.py): it "
+  "raises AttributeError; a backend array's .flat is NumPy's or CuPy's own; "
+  "here: test_flat_refused")
+G(_IT + "TestFlatiterSubscriptIndexError", "test_getitem test_setitem",
+  "differs: as TestFlatiterSubscript (no .flat on a Tensor); here: test_flat_refused")
 
 
 # ---- the rows -------------------------------------------------------------------------------
@@ -1142,6 +1194,71 @@ CASES = [
         xp.percentile(xp.concatenate([xp.full(2, v, a.dtype), a[2:]]), np.linspace(0, 100, 21),
                       method="linear") for v in (-29, -53, -207, -16373, -99999)],
         R((5,)), dtypes=[np.float32, np.float64]),
+    # indexing_tests
+    case("ix_forms", lambda xp, a, b: [
+        xp.ix_([0, 1], [2, 4]), xp.ix_(a, b), xp.ix_(np.array([])),
+        xp.ix_(np.array([True, False] * 2))], V([0, 1]), V([2, 3]), dtypes=SOME_NUM),
+    case("r_c_forms", lambda xp, a, b, c, v: [
+        xp.r_[a, b], xp.r_[a, b, c], xp.r_[v, 0, 0, v], xp.r_[-1:1:6j, [0] * 3, 5, 6],
+        xp.r_["-1", a[:1, :3], a[:1, :3]], xp.r_["0,2", [1, 2, 3], [4, 5, 6]],
+        xp.r_["0,2,0", [1, 2, 3], [4, 5, 6]], _err(lambda: xp.r_[a, b[:, :3]]),
+        xp.c_[a.T[:, :2], b.T[:, :3]], xp.c_[a.T[:, :2], b.T[:, :3], c.T[:, :1]],
+        _err(lambda: xp.c_[a, b[:, :3]])], A((3, 4)), RA((2, 4)), RA((1, 4)), V([1, 2, 3]),
+        dtypes=SOME),
+    case("take_forms", lambda xp, a, b8: [
+        a.take(2, axis=1), xp.take(a, 2, axis=1), a.take(np.array([[1, 3], [2, 0]]), axis=1),
+        a.take(np.array([[10, 5], [3, 20]])), xp.take(xp.ravel(xp.concatenate([a] * 11)), b8)],
+        A((2, 4, 3)), F(np.array([200, 255, 7], np.uint8)), dtypes=SOME),
+    case("take_along_axis_forms", lambda xp, a: [
+        xp.take_along_axis(a, np.random.RandomState(0).randint(0, 4, (2, 6, 3)), axis=-2),
+        xp.take_along_axis(a, np.random.RandomState(1).randint(0, 24, (30,)), axis=None)],
+        R((2, 4, 3)), dtypes=SOME),
+    case("diagonal_forms", lambda xp, a, b: [
+        a.diagonal(1, 2, 0), xp.diagonal(a, 1, 2, 0), a.diagonal(-1, 2, 0), b.diagonal(0, -1, -2),
+        b.diagonal(0, -1, 1), b.diagonal(0, -3, -1), b.diagonal(0, -1, -3),
+        _err(xp.diagonal, b, 0, 1, 3), _err(xp.diagonal, b, 0, 2, -4)], A((3, 4, 5)), A((3, 3, 3)),
+        dtypes=SOME),
+    case("choose_forms", lambda xp, c, d, e: [
+        xp.choose(np.array([0, 2, 1, 2]), c), xp.choose(np.array([[1, 0, 1], [0, 1, 0]]), d),
+        xp.choose(np.array([0, 1]), e), xp.choose(np.array([0, 3, -1, 5]), c, mode="wrap"),
+        xp.choose(np.array([0, 3, -1, 5]), c, mode="clip"),
+        _err(xp.choose, np.array([0, 3, -1, 5]), c, mode="unknow"),
+        _err(xp.choose, np.array([2]), np.array([[0, 1]])),
+        _err(xp.choose, np.array([0, 1]), xp.reshape(xp.arange(60), (3, 5, 4)))],
+        A((3, 4)), V([-10, 10]), A((3, 5, 2)), dtypes=SOME),
+    case("place_table", lambda xp, a: [
+        _err(_written(lambda xp_, d, m, v: xp_.place(d, m, v)), xp,
+             xp.reshape(a[:int(np.prod(sh))], sh),
+             (np.random.RandomState(n).rand(*sh) > 0.5) if n else np.zeros(sh, bool),
+             a[:n][::-1])
+        for sh in ((7,), (2, 3), (4, 3, 2)) for n in (0, 1, 3, 15)]
+        + [_err(_written(lambda xp_, d, m, v: xp_.place(d, m, v)), xp, xp.reshape(a[:6], (2, 3)),
+                np.arange(6).reshape(2, 3) % 2 == 0, a[:0]),
+           _err(_written(lambda xp_, d, m, v: xp_.place(d, m, v)), xp, xp.reshape(a[:6], (2, 3)),
+                np.ones((3, 4), bool), a[:1])], A((24,)), dtypes=SOME),
+    case("put_table", lambda xp, a: [
+        _err(_written(lambda xp_, d, i, v, m: xp_.put(d, i, v, m)), xp,
+             xp.reshape(a[:int(np.prod(sh))], sh),
+             np.array([2, -1, 3, 0] if m == "raise" else [2, -8, 3, 7]), a[:n][::-1], m)
+        for sh in ((7,), (2, 3), (4, 3, 2)) for m in ("raise", "wrap", "clip")
+        for n in (0, 1, 3, 4, 5)]
+        + [_err(_written(lambda xp_, d, i, v: xp_.put(d, i, v)), xp, xp.reshape(a[:6], (2, 3)),
+                4, a[:4]),
+           _err(_written(lambda xp_, d, i, v: xp_.put(d, i, v)), xp, xp.reshape(a[:6], (2, 3)),
+                np.array([2, 3, 5]), 3.0)]
+        + [_err(_written(lambda xp_, d, i, v, m: xp_.put(d, i, v, mode=m)), xp, a[:7], i, a[:4], m)
+           for i, m in (([2, -8, 3, 0], "raise"), ([2, -1, 3, 7], "raise"),
+                        ([2, -1, 3, 0], "unknown"))], A((24,)), dtypes=SOME),
+    case("fill_diagonal_table", lambda xp, a: [
+        _err(_written(lambda xp_, d, v, w: xp_.fill_diagonal(d, v, wrap=w)), xp, x, v, w)
+        for x in (xp.reshape(a[:9], (3, 3)), xp.reshape(a[:8], (2, 2, 2)),
+                  xp.reshape(a[:15], (3, 5)), xp.reshape(a[:15], (5, 3)), a[:5])
+        for v in (1, 0, np.arange(2), np.arange(4).reshape(2, 2)) for w in (True, False)]
+        + [_err(_written(lambda xp_, d, v, w: xp_.fill_diagonal(d[:, 1:], v, wrap=w)), xp, x, v, w)
+           for x in (xp.reshape(a[:9], (3, 3)), xp.reshape(a[:15], (3, 5)),
+                     xp.reshape(a[:15], (5, 3)))
+           for v in (1, np.arange(2)) for w in (True, False)],
+        A((15,)), dtypes=SOME),
 ]
 BY_NAME = {c.name: c for c in CASES}
 assert len(BY_NAME) == len(CASES), "duplicate row names"
@@ -1232,6 +1349,24 @@ def test_argsort_keeps_input(backend, shape):
         x.argsort()
         after = ad.get_backend().to_host(x.detach() if isinstance(x, ad.Tensor) else x)
         np.testing.assert_array_equal(after, before)
+
+
+def test_r_matrix_refused(backend):
+    """r_['r', ...] (NumPy: a numpy.matrix) raises NotImplementedError saying what to use."""
+    assert type(np.r_["r", [1, 2, 3], [4, 5, 6]]).__name__ == "matrix"
+    with pytest.raises(NotImplementedError, match="2-D arrays"):
+        gnp.r_["r", [1, 2, 3], [4, 5, 6]]
+
+
+def test_flat_refused(backend):
+    """A Tensor has no .flat (AttributeError), where NumPy's flatiter indexes the flattened
+    array; ``gnp.ravel(x)[i]`` reads the same elements."""
+    a = np.arange(24.0).reshape(2, 3, 4)
+    t = _tensor(a)
+    with pytest.raises(AttributeError):
+        t.flat  # noqa: B018
+    got = gnp.ravel(t)[2:10:3]
+    np.testing.assert_array_equal(got.numpy(), a.flat[2:10:3])
 
 
 def test_asfortranarray_keeps_layout(backend):
