@@ -88,3 +88,14 @@ def test_r_python_scalars_do_not_widen_the_arrays():
         assert _host(got).dtype == want.dtype
         np.testing.assert_array_equal(_host(got), want)
     assert _host(gnp.r_[np.array([1], np.int8), np.float64(2.5)]).dtype == np.float64
+
+
+def test_zeros_ones_empty_eye_take_numpys_order_and_shape_keyword():
+    # gnp.zeros(shape=...) and gnp.ones(s, dtype, "F") raised TypeError (no such parameters)
+    assert gnp.zeros(shape=(2, 3)).shape == (2, 3)
+    for f in (gnp.zeros, gnp.ones, gnp.empty):
+        assert f((2, 3), np.float32, "F").shape == (2, 3)
+        with pytest.raises(ValueError):
+            f(3, order="A")
+    np.testing.assert_array_equal(_host(gnp.eye(3, 4, 1, np.int8, "F")),
+                                  np.eye(3, 4, 1, np.int8, "F"))

@@ -269,19 +269,22 @@ from ._creation import (  # noqa: E402,F401
 )
 
 
-def zeros(shape_, dtype=float):
-    """A backend array of zeros. Example: ``gnp.zeros((2, 3))``"""
-    return _xp().zeros(shape_, dtype=dtype)
+def zeros(shape, dtype=float, order="C", *, like=None):
+    """A backend array of zeros (``order`` "C" or "F", as NumPy's). Example:
+    ``gnp.zeros((2, 3))``"""
+    return _xp().zeros(shape, dtype=dtype, order=order)
 
 
-def ones(shape_, dtype=float):
-    """A backend array of ones. Example: ``gnp.ones((2, 3))``"""
-    return _xp().ones(shape_, dtype=dtype)
+def ones(shape, dtype=float, order="C", *, like=None):
+    """A backend array of ones (``order`` "C" or "F", as NumPy's). Example:
+    ``gnp.ones((2, 3))``"""
+    return _xp().ones(shape, dtype=dtype, order=order)
 
 
-def empty(shape_, dtype=float):
-    """An uninitialised backend array. Example: ``gnp.empty((2, 3))``"""
-    return _xp().empty(shape_, dtype=dtype)
+def empty(shape, dtype=float, order="C", *, like=None):
+    """An uninitialised backend array (``order`` "C" or "F", as NumPy's). Example:
+    ``gnp.empty((2, 3))``"""
+    return _xp().empty(shape, dtype=dtype, order=order)
 
 
 def _filled(fill_value, shape_, dtype):
@@ -327,9 +330,9 @@ def full_like(a, fill_value, dtype=None):
     return _make_like(a, "full", dtype, fill_value)
 
 
-def eye(N, M=None, k=0, dtype=float):
-    """Identity-like backend array, NumPy's argument names. Example: ``gnp.eye(3, M=4, k=1)``"""
-    return _xp().eye(N, M, k, dtype=dtype)
+def eye(N, M=None, k=0, dtype=float, order="C", *, like=None):
+    """Identity-like backend array, NumPy's arguments. Example: ``gnp.eye(3, M=4, k=1)``"""
+    return _xp().eye(N, M, k, dtype=dtype, order=order)
 
 
 def identity(n, dtype=float):

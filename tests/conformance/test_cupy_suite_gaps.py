@@ -74,6 +74,11 @@ UPSTREAM = {
     "indexing_tests/test_insert.py": ("0a5e8b9fbf2f58567ea67e50ed1faf9042cd2bd4", 12),
     "indexing_tests/test_itemset.py": ("06c30403cc136ac1e05b2a4a269eee8d18dfb705", 1),
     "indexing_tests/test_iterate.py": ("4bfa83ff8247486ec30f42f6b47cd108529c2583", 7),
+    "creation_tests/test_basic.py": ("00fa5061e6b2002530902642fadaab968d834910", 19),
+    "creation_tests/test_device.py": ("0b04fa2fa973055230ebcd32b93f9b37683176a8", 15),
+    "creation_tests/test_from_data.py": ("01162c64240e4253456bf462862f13b248165f6e", 74),
+    "creation_tests/test_matrix.py": ("0a8c202f54b20ecf817e647f68528780aeb42cd6", 34),
+    "creation_tests/test_ranges.py": ("032bb5822437794b674e79a30280daaff75a20b7", 60),
 }
 
 GAPS: list[tuple[str, str, str]] = []
@@ -607,6 +612,103 @@ G(_IT + "TestFlatiterSubscriptIndexError", "test_getitem test_setitem",
   "differs: as TestFlatiterSubscript (no .flat on a Tensor); here: test_flat_refused")
 
 
+# ---- creation_tests ------------------------------------------------------------------------
+
+_CR = "creation_tests/"
+_CB = _CR + "test_basic.py::TestBasic"
+G(_CB, "test_empty test_empty_f test_empty_scalar test_empty_int test_empty_like test_eye "
+  "test_identity test_zeros test_zeros_scalar test_zeros_int test_zeros_like test_ones "
+  "test_ones_like test_full test_full_like", here("creation_basic"))
+G(_CB, "test_empty_zero_sized_array_strides test_empty_zero_sized_array_strides_f "
+  "test_zeros_strides test_zeros_strides_f", _LAYOUT)
+_DEV = _CR + "test_device.py::TestDeviceArgument"
+G(_DEV, "test_none_is_current_device test_current_device test_other_device "
+  "test_overrides_device_context test_input_on_other_device "
+  "test_like_without_device_uses_current_device test_host_input "
+  "test_same_device_input_is_not_copied test_other_arguments_are_kept "
+  "test_like_keeps_layout_of_non_contiguous_input test_linspace_retstep "
+  "test_full_fill_value_on_other_device test_invalid_device_type test_invalid_device_id "
+  "test_error_after_switch_restores_device", _GPU)
+_MA = _CR + "test_matrix.py::"
+G(_MA + "TestMatrix", "test_diag1 test_diag2 test_diag3 test_diag_extraction_from_nested_list "
+  "test_diag_extraction_from_nested_tuple test_diag_construction test_diag_construction_from_list "
+  "test_diag_construction_from_tuple test_diag_scaler test_diag_0dim test_diag_3dim "
+  "test_diagflat1 test_diagflat2 test_diagflat3 test_diagflat_from_scalar "
+  "test_diagflat_from_scalar_with_k0 test_diagflat_from_scalar_with_k1", here("diag_forms"))
+G(_MA + "TestTri", "test_tri test_tri_nega test_tri_posi", here("tri_table"))
+G(_MA + "TestTriLowerAndUpper", "test_tril test_tril_array_like test_tril_nega test_tril_posi "
+  "test_triu test_triu_array_like test_triu_nega test_triu_posi", here("tril_triu_table"))
+G(_MA + "TestVander", "test_vander test_vander_array_like_list test_vander_array_like_tuple "
+  "test_vander_scalar test_vander_0dim test_vander_2dim", here("vander_table"))
+_RG = _CR + "test_ranges.py::"
+G(_RG + "TestRanges", " ".join(["test_arange"] + [f"test_arange{i}" for i in range(2, 10)])
+  + " test_arange_no_dtype_int test_arange_no_dtype_float test_arange_negative_size",
+  here("arange_table"))
+G(_RG + "TestRanges", "test_linspace test_linspace2 test_linspace3 test_linspace_zero_num "
+  "test_linspace_zero_num_no_endopoint_with_retstep "
+  "test_linspace_one_num_no_endopoint_with_retstep test_linspace_one_num "
+  "test_linspace_no_endpoint test_linspace_with_retstep test_linspace_no_dtype_int "
+  "test_linspace_no_dtype_float test_linspace_float_args_with_int_dtype test_linspace_neg_num "
+  "test_linspace_float_overflow test_linspace_float_underflow", here("linspace_table"))
+G(_RG + "TestRanges", "test_linspace_array_start_stop test_linspace_mixed_start_stop "
+  "test_linspace_mixed_start_stop2 test_linspace_array_start_stop_axis1 "
+  "test_linspace_complex_start_stop test_linspace_start_stop_list", here("linspace_arrays"))
+G(_RG + "TestRanges", "test_logspace test_logspace2 test_logspace_zero_num "
+  "test_logspace_one_num test_logspace_no_endpoint test_logspace_no_dtype_int "
+  "test_logspace_no_dtype_float test_logspace_float_args_with_int_dtype test_logspace_neg_num "
+  "test_logspace_base test_logspace_array_start_stop_axis1", here("logspace_table"))
+G(_RG + "TestMeshgrid", "test_meshgrid0 test_meshgrid1 test_meshgrid2 test_meshgrid3",
+  here("meshgrid_table"))
+G(_RG + "TestMgrid", " ".join(f"test_mgrid{i}" for i in range(6)), here("mgrid_ogrid"))
+G(_RG + "TestOgrid", " ".join(f"test_ogrid{i}" for i in range(6)), here("mgrid_ogrid"))
+_FD = _CR + "test_from_data.py::"
+G(_FD + "TestFromData", "test_array test_array_from_empty_list test_array_from_nested_empty_list "
+  "test_array_from_numpy test_array_from_numpy_scalar test_array_from_numpy_c_and_f "
+  "test_array_from_numpy_broad_cast test_array_from_list_of_numpy "
+  "test_array_from_list_of_numpy_view test_array_from_list_of_numpy_scalar "
+  "test_array_from_nested_list_of_numpy test_array_from_list_of_cupy "
+  "test_array_from_list_of_cupy_view test_array_from_nested_list_of_cupy "
+  "test_array_from_list_of_cupy_scalar test_array_from_nested_list_of_cupy_scalar "
+  "test_array_copy test_array_both_c_and_f_contig_copy "
+  "test_array_both_c_and_f_contig_f_strides_copy test_array_copy_with_dtype "
+  "test_array_copy_with_dtype_char test_array_copy_with_dtype_being_none "
+  "test_array_copy_list_of_numpy_with_dtype test_array_copy_list_of_numpy_with_dtype_char "
+  "test_array_copy_list_of_cupy_with_dtype test_array_copy_list_of_cupy_with_dtype_char "
+  "test_array_no_copy_ndmin", here("array_from_data"))
+G(_FD + "TestFromData", "test_array_copy_is_copied test_array_copy_none test_array_copy_false "
+  "test_array_f_contiguous_input test_array_f_contiguous_output test_asarray_is_not_copied "
+  "test_asarray_with_order_copy_behavior test_copy", here_fn("test_array_copy_semantics"))
+G(_FD + "TestFromData", "test_array_multi_device test_array_multi_device_zero_size "
+  "test_copy_multigpu", _GPU)
+G(_FD + "TestFromData", "test_array_from_big_endian test_array_from_list_of_numpy_big_endian "
+  "test_asanyarray_from_big_endian test_asarray_from_big_endian test_fromfile_big_endian",
+  here("big_endian"))
+G(_FD + "TestFromData", "test_asarray test_asarray_with_order "
+  "test_asarray_preserves_numpy_array_order test_asanyarray_with_order test_asarray_from_numpy "
+  "test_asarray_cuda_array_zero_dim test_asarray_cuda_array_zero_dim_dtype "
+  "test_asfortranarray_cuda_array_zero_dim test_asfortranarray_cuda_array_zero_dim_dtype",
+  here("asarray_forms"))
+G(_FD + "TestFromData", "test_ascontiguousarray_on_noncontiguous_array "
+  "test_ascontiguousarray_on_contiguous_array test_copy_order", _LAYOUT)
+G(_FD + "TestFromData", "test_fromfunction test_fromiter test_fromstring test_frombuffer",
+  here("from_other"))
+G(_FD + "TestFromData", "test_fromfile test_loadtxt test_genfromtxt",
+  "n/a: file reading (gpuad.numpy has no fromfile, loadtxt or genfromtxt: read with NumPy and "
+  "pass the array)")
+G(_FD + "TestCudaArrayInterface", "test_base test_not_copied test_order test_with_strides "
+  "test_with_zero_size_array test_asnumpy test_big_endian",
+  "n/a: __cuda_array_interface__ objects (CuPy's interchange; gpuad's raw arrays are the "
+  "backend's)")
+G(_FD + "TestCudaArrayInterfaceMaskedArray", "test_masked_array",
+  "n/a: __cuda_array_interface__ masks")
+G(_FD + "TestCudaArrayInterfaceBigArray", "test_with_over_size_array", _HUGE)
+G(_FD + "TestArrayPreservationOfShape", "test_cupy_array", here_fn("test_array_copy_semantics"))
+G(_FD + "TestArrayCopy", "test_cupy_array", here_fn("test_array_copy_semantics"))
+G(_FD + "TestArrayInvalidObject", "test_invalid_type",
+  "differs: CuPy refuses object arrays; gpuad.numpy.array gives NumPy's object array as NumPy "
+  "does; here: test_gap_row[object_array]")
+
+
 # ---- the rows -------------------------------------------------------------------------------
 
 _FAMILIES = (NotImplementedError, OverflowError, IndexError, KeyError, TypeError, ValueError)
@@ -680,6 +782,8 @@ _NANBIG = _RS.rand(256, 64)
 _NANBIG[:128, :32] = np.nan
 _NANF16 = np.arange(1.0, 21.0).reshape(4, 5)
 _NANF16[0, 0] = np.nan
+
+_LO, _HI_ = np.zeros(10)[:, None], np.ones(10)[:, None]
 
 CASES = [
     # test_add_remove.py
@@ -1259,6 +1363,114 @@ CASES = [
                      xp.reshape(a[:15], (5, 3)))
            for v in (1, np.arange(2)) for w in (True, False)],
         A((15,)), dtypes=SOME),
+    # creation_tests
+    case("creation_basic", lambda xp, a: [
+        xp.zeros_like(xp.empty((2, 3, 4), dtype=a.dtype)),
+        xp.zeros_like(xp.empty((2, 3, 4), dtype=a.dtype, order="F")),
+        _err(lambda: xp.zeros_like(xp.empty(None, dtype=a.dtype))),
+        xp.zeros_like(xp.empty(3, dtype=a.dtype)), xp.zeros_like(xp.empty_like(a)),
+        xp.eye(5, 4, 1, a.dtype), xp.identity(4, a.dtype), xp.zeros((2, 3, 4), dtype=a.dtype),
+        _err(xp.zeros, None, dtype=a.dtype), xp.zeros(3, dtype=a.dtype), xp.zeros_like(a),
+        xp.ones((2, 3, 4), dtype=a.dtype), xp.ones_like(a), xp.full((2, 3, 4), 1, dtype=a.dtype),
+        xp.full_like(a, 1)], A((2, 3, 4)), dtypes=SOME),
+    case("diag_forms", lambda xp, a, v: [
+        xp.diag(a), xp.diag(a, 1), xp.diag(a, -2), xp.diag([[1, 2, 3], [4, 5, 6], [7, 8, 9]], 1),
+        xp.diag(((1, 2, 3), (4, 5, 6), (7, 8, 9)), -1), xp.diag(v), xp.diag([1, 2, 3]),
+        xp.diag((1, 2, 3)), _err(xp.diag, 1), _err(xp.diag, xp.zeros(())),
+        _err(xp.diag, xp.zeros((2, 2, 2))), xp.diagflat(a), xp.diagflat(a, 1), xp.diagflat(a, -2),
+        xp.diagflat(3), xp.diagflat(3, 0), xp.diagflat(3, 1)], A((3, 3)), A((3,)), dtypes=SOME),
+    case("tri_table", lambda xp, a: [
+        xp.tri(*sh, k=k, dtype=a.dtype) for sh in ((2,), (3, 3), (4, 3)) for k in (0, -1, 1)],
+        V(0), dtypes=SOME),
+    case("tril_triu_table", lambda xp, a, b, c, d: [
+        f(m, k) for f in (xp.tril, xp.triu) for m in (a, b, c, d) for k in (0, -1, 1)]
+        + [xp.tril([[1, 2], [3, 4]]), xp.triu([[1, 2], [3, 4]])],
+        A((2,)), A((3, 3)), A((4, 3)), A((2, 3, 4)), dtypes=SOME),
+    case("vander_table", lambda xp, a: [
+        xp.vander(x, N=n, increasing=inc) for x in (a, [0, 1, 2, 3, 4, 5, 6], (0, 1, 2, 3, 4, 5, 6))
+        for n in (None, 0, 1, 2, 3) for inc in (False, True)]
+        + [_err(xp.vander, x, N=2) for x in (1, xp.zeros(()), xp.zeros((2, 2)))],
+        A((3,)), dtypes=[d for d in SOME if d is not np.bool_], rtol=1e-3),
+    case("arange_table", lambda xp, a: [
+        _err(xp.arange, 10, dtype=a.dtype), _err(xp.arange, 5, 10, dtype=a.dtype),
+        _err(xp.arange, 1, 11, 2, dtype=a.dtype), xp.arange(20, 2, -3).astype(a.dtype),
+        _err(xp.arange, 0, 100, None, dtype=a.dtype), xp.arange(0, 2, dtype=a.dtype),
+        xp.arange(10, 11, dtype=a.dtype), xp.arange(10, 8, -1).astype(a.dtype),
+        _err(xp.arange, 10, dtype=np.bool_), xp.arange(1, 11, 2), xp.arange(1.0, 11.0, 2.0),
+        xp.arange(3, 1)], V(0), dtypes=SOME, tensor=False),
+    case("linspace_table", lambda xp, a: [
+        _err(xp.linspace, 0, 10, 5, dtype=a.dtype), _err(xp.linspace, 10, 0, 5, dtype=a.dtype),
+        _err(xp.linspace, -10, 8, 9, dtype=a.dtype) if a.dtype.kind != "u" else 0,
+        xp.linspace(0, 10, 0, dtype=a.dtype),
+        xp.linspace(0, 10, 0, dtype=a.dtype, endpoint=False, retstep=True),
+        xp.linspace(3, 7, 1, dtype=a.dtype, endpoint=False, retstep=True),
+        xp.linspace(0, 2, 1, dtype=a.dtype), xp.linspace(0, 10, 5, dtype=a.dtype, endpoint=False),
+        xp.linspace(0, 10, 5, dtype=a.dtype, retstep=True), xp.linspace(0, 10),
+        xp.linspace(0.0, 10.0), xp.linspace(0.1, 9.1, 11, dtype=int),
+        _err(xp.linspace, 0, 10, -1), xp.linspace(0.0, 1.7976931348623157e308 / 5, 10, dtype=float),
+        xp.linspace(0.0, 5e-324, 10, dtype=float)], V(0),
+        dtypes=[d for d in SOME if d is not np.bool_], tensor=False, rtol=1e-6),
+    case("linspace_arrays", lambda xp, s, t: [
+        xp.linspace(s, t, num=50, dtype=dt) for dt in (np.int16, np.uint8, np.float32, np.float64)]
+        + [xp.linspace(s, t, num=50, dtype=np.float64, axis=1),
+           xp.linspace(0.0, t, num=50, dtype=np.float64), xp.linspace(s, 0, num=50),
+           xp.linspace([0, 0], [100, 16], num=50, dtype=s.dtype)],
+        V([0, 120]), V([100, 16]), dtypes=[np.int16, np.uint8, np.int64, np.float32, np.float64],
+        rtol=1e-5),
+    case("linspace_complex", lambda xp, s, t: xp.linspace(s, t, num=50, dtype=s.dtype),
+         V([0, 120]), V([100, 0]), dtypes=COMPLEX),
+    case("logspace_table", lambda xp, a: [
+        _err(xp.logspace, 0, 2, 5, dtype=a.dtype), _err(xp.logspace, 2, 0, 5, dtype=a.dtype),
+        xp.logspace(0, 2, 0, dtype=a.dtype), xp.logspace(0, 2, 1, dtype=a.dtype),
+        _err(xp.logspace, 0, 2, 5, dtype=a.dtype, endpoint=False), xp.logspace(0, 2),
+        xp.logspace(0.0, 2.0), xp.logspace(0.1, 2.1, 11, dtype=int), _err(xp.logspace, 0, 10, -1),
+        _err(xp.logspace, 0, 2, 5, base=2.0, dtype=a.dtype),
+        _err(xp.logspace, np.array([0, 2], a.dtype), np.array([2, 0], a.dtype), num=5,
+             dtype=np.float64, axis=1)], V(0), dtypes=[d for d in SOME if d is not np.bool_],
+        tensor=False, rtol=1e-6),
+    case("meshgrid_table", lambda xp, a, b, c: [
+        xp.meshgrid(*arrs, indexing=ix, sparse=sp, copy=cp)
+        for arrs in ((), (a,), (a, b), (a, b, c))
+        for ix in ("xy", "ij") for sp in (False, True) for cp in (False, True)],
+        V([0, 1]), V([0, 1, 2]), V([0, 1, 2, 3]), dtypes=SOME),
+    case("mgrid_ogrid", lambda xp, a: [
+        g[k] for g in (xp.mgrid, xp.ogrid) for k in (
+            slice(0, None), slice(-10, 10), slice(-10, 10, 10j),
+            (slice(-10, 10, 10j), slice(-10, 10, 10j)), slice(_LO, _HI_, 10j),
+            (slice(_LO, _HI_, 10j), slice(_LO, _HI_, 10j)))], V(0),
+        dtypes=[np.float64], tensor=False),
+    case("array_from_data", lambda xp, a, v: [
+        xp.array([[1, 2, 3], [2, 3, 4]], dtype=a.dtype), xp.array([], dtype=a.dtype),
+        xp.array([[], []], dtype=a.dtype), xp.array(np.asarray(a) if xp is np else a),
+        xp.array(np.array(2, dtype=a.dtype)), xp.array(np.ones((1, 3, 1), a.dtype)),
+        xp.array(np.broadcast_to(np.arange(8).reshape(2, 1, 4).astype(a.dtype), (2, 3, 4))),
+        xp.array([np.arange(12).reshape(3, 4).astype(a.dtype) + 12 * i for i in range(2)]),
+        xp.array([np.arange(24).reshape(3, 8).astype(a.dtype)[:, ::2] for i in range(2)]),
+        xp.array([np.array(i, dtype=a.dtype) for i in range(2)]),
+        xp.array([[np.arange(12).reshape(3, 4).astype(a.dtype) + 12 * i] for i in range(2)]),
+        xp.array([v, xp.astype(v, np.float32)]), xp.array([v[:, ::2], v[:, 1::2]]),
+        xp.array([[v], [v]]), xp.array([v[0, 0], v[0, 1]]), xp.array([[v[0, 0]], [v[0, 1]]]),
+        xp.array(v, dtype=np.int16), xp.array(v, dtype="F"), xp.array(v, dtype=None),
+        xp.array([v, v], dtype="e"), xp.array(v, copy=False, ndmin=5)],
+        A((2, 3, 4)), A((3, 8)), dtypes=SOME_REAL),
+    case("big_endian", lambda xp, a: [
+        xp.array(a.astype(a.dtype.newbyteorder(">"))) * 2,
+        xp.array([a.astype(a.dtype.newbyteorder(">"))] * 2) * 2,
+        xp.asanyarray(a.astype(a.dtype.newbyteorder(">"))) * 2,
+        xp.asarray(a.astype(a.dtype.newbyteorder(">"))) * 2], F(np.arange(24.0).reshape(2, 3, 4)),
+        dtypes=[np.float64], tensor=False),
+    case("asarray_forms", lambda xp, a, b: [
+        xp.asarray(a), xp.asarray(a, order="F"), xp.asarray(a, order="C"),
+        xp.asanyarray(a, order="F"), xp.asarray(np.arange(24).reshape(2, 3, 4), order="F"),
+        xp.ascontiguousarray(xp.ones(())), xp.ascontiguousarray(xp.ones(()), dtype=np.int64),
+        xp.asfortranarray(xp.ones(())), xp.asfortranarray(b, dtype=np.int16),
+        xp.asfortranarray(b, dtype=np.float32)], A((2, 3, 4)), V(1), dtypes=SOME),
+    case("from_other", lambda xp, a: [
+        xp.fromfunction(lambda i, j: i == j, shape=(3, 3), dtype=int),
+        xp.fromiter((x * x for x in range(5)), float), xp.fromstring("1 2", dtype=int, sep=" "),
+        xp.frombuffer(b"\x01\x02", dtype=np.uint8)], V(0), dtypes=[np.float64], tensor=False),
+    case("object_array", lambda xp, a: xp.array(np.array([1, 2, 3], dtype=object)), V(0),
+         dtypes=[np.float64], tensor=False),
 ]
 BY_NAME = {c.name: c for c in CASES}
 assert len(BY_NAME) == len(CASES), "duplicate row names"
@@ -1367,6 +1579,56 @@ def test_flat_refused(backend):
         t.flat  # noqa: B018
     got = gnp.ravel(t)[2:10:3]
     np.testing.assert_array_equal(got.numpy(), a.flat[2:10:3])
+
+
+def _host_of(x):
+    if isinstance(x, ad.Tensor):
+        return x.detach().numpy()
+    return ad.get_backend().to_host(x)
+
+
+_COPY_CASES = {
+    "array": lambda xp, a: xp.array(a),
+    "array_copy_none": lambda xp, a: xp.array(a, copy=None),
+    "array_copy_false": lambda xp, a: xp.array(a, copy=False),
+    "array_copy_true": lambda xp, a: xp.array(a, copy=True),
+    "array_ndmin3_copy_none": lambda xp, a: xp.array(a, copy=None, ndmin=3),
+    "array_ndmin3_copy_false": lambda xp, a: xp.array(a, copy=False, ndmin=3),
+    "array_ndmin3_copy_true": lambda xp, a: xp.array(a, copy=True, ndmin=3),
+    "array_copy_false_order_c": lambda xp, a: xp.array(a, copy=False, order="C"),
+    "asarray": lambda xp, a: xp.asarray(a),
+    "asarray_order_c": lambda xp, a: xp.asarray(a, order="C"),
+    "copy": lambda xp, a: xp.copy(a),
+}
+
+
+@pytest.mark.parametrize("name", list(_COPY_CASES))
+def test_array_copy_semantics(backend, name):
+    """array/asarray/copy: whether the result shares the input's data (a later write into the
+    input shows in it) and that the input keeps its shape, as NumPy, for a recorded Tensor
+    and a backend array; copy=False where a copy is needed raises ValueError in both."""
+    f = _COPY_CASES[name]
+    want = np.arange(6.0).reshape(2, 3)
+    try:
+        r = f(np, want)
+        want_err = None
+    except ValueError as e:
+        want_err = e
+    if want_err is None:
+        want_shares = np.shares_memory(r, want)
+    leaf = ad.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    for a in (leaf * 1, ad.get_backend().asarray(np.arange(6.0).reshape(2, 3))):
+        if want_err is not None:
+            with pytest.raises(ValueError):
+                f(gnp, a)
+            continue
+        b = f(gnp, a)
+        assert tuple(a.shape) == (2, 3)
+        before = np.array(_host_of(b))
+        a[...] = -1
+        after = np.array(_host_of(b))
+        shares = not np.array_equal(before, after)
+        assert shares == want_shares, (name, type(a).__name__)
 
 
 def test_asfortranarray_keeps_layout(backend):
