@@ -99,3 +99,16 @@ def test_zeros_ones_empty_eye_take_numpys_order_and_shape_keyword():
             f(3, order="A")
     np.testing.assert_array_equal(_host(gnp.eye(3, 4, 1, np.int8, "F")),
                                   np.eye(3, 4, 1, np.int8, "F"))
+
+
+def test_poly_functions_give_a_poly1d_for_a_poly1d():
+    # polyadd & co. gave a bare array for poly1d inputs; repr of Tensor coefficients was garbled
+    a = np.arange(1.0, 6.0)
+    for p in (gnp.poly1d(ad.Tensor(a)), gnp.poly1d(a)):
+        s = gnp.polyadd(p, a[:2])
+        assert isinstance(s, np.poly1d) and s.variable == "x"
+        np.testing.assert_array_equal(_host(s.coeffs), np.polyadd(np.poly1d(a), a[:2]).coeffs)
+        q, r = gnp.polydiv(p, gnp.poly1d(a[1:3]))
+        assert isinstance(q, np.poly1d) and isinstance(r, np.poly1d)
+        assert isinstance(gnp.polyder(p), np.poly1d) and isinstance(gnp.polyint(p), np.poly1d)
+        assert repr(p) == repr(np.poly1d(a))

@@ -79,6 +79,11 @@ UPSTREAM = {
     "creation_tests/test_from_data.py": ("01162c64240e4253456bf462862f13b248165f6e", 74),
     "creation_tests/test_matrix.py": ("0a8c202f54b20ecf817e647f68528780aeb42cd6", 34),
     "creation_tests/test_ranges.py": ("032bb5822437794b674e79a30280daaff75a20b7", 60),
+    "padding_tests/test_pad.py": ("0324243178c867af7c20f6d7fb018346daa1a336", 4),
+    "lib_tests/test_function_base.py": ("16220bcf96e39cf2c47ed7e48e52241cfbbf4ab8", 11),
+    "lib_tests/test_polynomial.py": ("0068cd2a5e48457d6720970e8b1f878561dde0b4", 48),
+    "lib_tests/test_shape_base.py": ("102bc6d0222f6be069ce8e41238f9d5006992845", 9),
+    "lib_tests/test_strided_tricks.py": ("0227d4f8841193cbd53315aa6b05a7bc1b5b15b8", 2),
 }
 
 GAPS: list[tuple[str, str, str]] = []
@@ -707,6 +712,52 @@ G(_FD + "TestArrayCopy", "test_cupy_array", here_fn("test_array_copy_semantics")
 G(_FD + "TestArrayInvalidObject", "test_invalid_type",
   "differs: CuPy refuses object arrays; gpuad.numpy.array gives NumPy's object array as NumPy "
   "does; here: test_gap_row[object_array]")
+
+
+# ---- padding_tests, lib_tests --------------------------------------------------------------
+
+_PD = "padding_tests/test_pad.py::"
+G(_PD + "TestPadDefault", "test_pad_default", here("pad_table"))
+G(_PD + "TestPad", "test_pad", here("pad_table"))
+G(_PD + "TestPadSpecial", "test_pad_special", here("pad_special"))
+G(_PD + "TestPadFailure", "test_pad_failure", here("pad_special"))
+_LB = "lib_tests/"
+G(_LB + "test_function_base.py::TestInsert", "test_insert_1D_array test_insert_1D_array_multiple "
+  "test_insert_1D_array_multiple_values test_insert_1D_array_multiple_indexes "
+  "test_insert_1D_array_slice test_insert_1D_array_multiple_with_neg_index "
+  "test_insert_1D_array_empty test_insert_1D_array_empty_array test_insert_1D_array_boolean "
+  "test_insert_multi_dim_axis_none test_insert_multi_dim_with_axis", here("insert_table"))
+_SB = _LB + "test_shape_base.py::"
+G(_SB + "TestApplyAlongAxis", "test_simple test_3d test_0d_array test_axis_insertion_2d "
+  "test_axis_insertion_3d test_empty1 test_empty2 test_tuple_outs", here("apply_along_axis_table"))
+G(_SB + "<module>", "test_apply_along_axis_invalid_axis", here("apply_along_axis_table"))
+G(_LB + "test_strided_tricks.py::TestAsStrided", "test_as_strided test_rolling_window",
+  here("as_strided_table"))
+_PO = _LB + "test_polynomial.py::"
+G(_PO + "TestPoly1dInit", "test_poly1d_numpy_array test_poly1d_cupy_array test_poly1d_list "
+  "test_poly1d_numpy_poly1d test_poly1d_numpy_poly1d_variable test_poly1d_cupy_poly1d "
+  "test_poly1d_cupy_poly1d_variable test_poly1d_zero_dim test_poly1d_zero_size",
+  here_fn("test_poly1d_as_numpy"))
+G(_PO + "TestPoly1d", "test_poly1d_leading_zeros test_poly1d_neg test_poly1d_order "
+  "test_poly1d_order_leading_zeros test_poly1d_getitem1 test_poly1d_getitem2 "
+  "test_poly1d_getitem3 test_poly1d_getitem4 test_poly1d_setitem test_poly1d_setitem_leading_zeros "
+  "test_poly1d_setitem_neg test_poly1d_repr test_poly1d_str", here_fn("test_poly1d_as_numpy"))
+G(_PO + "TestPoly1d", "test_poly1d_get1 test_poly1d_get2 test_poly1d_set",
+  "n/a: CuPy's poly1d.get()/set() (host transfer of its own class)")
+G(_PO + "TestPoly1dArithmetic", " ".join(
+    "test_poly1d_" + n for n in (
+        "mul_scalar", "div_scalar", "add_numpy_scalar_numpy_scalar",
+        "add_numpy_scalar_python_scalar", "add_numpy_scalar_array",
+        "add_python_scalar_numpy_scalar", "add_python_scalar_python_scalar",
+        "add_python_scalar_array", "add_python_scalar_poly1d", "add_array_numpy_scalar",
+        "add_array_python_scalar", "add_array_array", "add_poly1d_numpy_scalar",
+        "add_poly1d_python_scalar", "add_poly1d_array", "add_poly1d_poly1d")),
+  here_fn("test_poly1d_as_numpy"))
+G(_PO + "TestPoly1dEquality", "test_poly1d_eq1 test_poly1d_eq2 test_poly1d_ne1 test_poly1d_ne2",
+  here_fn("test_poly1d_as_numpy"))
+G(_PO + "TestPolyaddShapeCombination", "test_polyadd", here("polyadd_shapes"))
+G(_PO + "TestPolyadd", "test_polyadd_diff_types_array", _MIX + "[polyadd]")
+G(_PO + "TestPolyadd", "test_polyadd_diff_types_poly1d", here_fn("test_poly1d_as_numpy"))
 
 
 # ---- the rows -------------------------------------------------------------------------------
@@ -1471,6 +1522,53 @@ CASES = [
         xp.frombuffer(b"\x01\x02", dtype=np.uint8)], V(0), dtypes=[np.float64], tensor=False),
     case("object_array", lambda xp, a: xp.array(np.array([1, 2, 3], dtype=object)), V(0),
          dtypes=[np.float64], tensor=False),
+    # padding_tests, lib_tests
+    case("pad_table", lambda xp, a, b: [
+        xp.pad(a, 1), xp.pad(a, np.array([1, 2])), xp.pad(a, np.array([[1, 2], [3, 4]])),
+        xp.pad(b, np.array([[1, 2], [3, 4], [5, 6], [7, 8]])),
+        xp.pad(a, 1, constant_values=3), xp.pad(a, np.array([1, 2]),
+                                                constant_values=np.array([3, 4])),
+        xp.pad(a, np.array([[1, 2], [3, 4]]), constant_values=np.array([[3, 4], [5, 6]])),
+        xp.pad(b, np.array([[1, 2], [3, 4], [5, 6], [7, 8]]),
+               constant_values=np.array([[1, 2], [3, 4], [5, 6], [7, 8]]))],
+        A((2, 3)), V(np.ones((4, 5, 6, 7))), dtypes=[d for d in SOME if d is not np.bool_]),
+    case("pad_special", lambda xp, a: [
+        xp.pad([], 1, constant_values=3), xp.pad(1, 1, constant_values=3),
+        xp.pad([0, 1, 2, 3], 1, constant_values=3), xp.pad([0, 1, 2, 3], [1, 2], constant_values=3),
+        xp.pad([[0, 1, 2], [3, 4, 5]], [[1, 2], [3, 4]], constant_values=[[1, 2], [3, 4]]),
+        _err(xp.pad, a, [-1, 1], constant_values=3), _err(xp.pad, a, [], constant_values=3),
+        _err(xp.pad, a, [[3, 4], [5, 6]], constant_values=3),
+        _err(xp.pad, a, [1], notallowedkeyword=3)], V([0, 1, 2, 3]), dtypes=SOME),
+    case("insert_table", lambda xp, a, b, c: [
+        xp.insert(a, 0, 1), xp.insert(b, [2, 2], [5, 6]), xp.insert(c, 1, [1, 2, 3]),
+        xp.insert(c, [1, -1, 3], 9), xp.insert(c, slice(-1, None, -1), 9),
+        xp.insert(c, [-1, 1, 3], [7, 8, 9]), xp.insert(c, [], []),
+        xp.insert(c[:0], 0, [1, 2, 3]), _err(xp.insert, c, np.array([True] * 4), 9),
+        xp.insert(xp.reshape(b, (3, 2)), 1, 5), xp.insert(xp.reshape(b, (3, 2)), 1, 5, axis=1)],
+        R((1, 5)), V([1, 1, 2, 2, 3, 3]), V([1, 2, 3]), dtypes=SOME, rtol=1e-3),
+    case("apply_along_axis_table", lambda xp, a, b: [
+        xp.apply_along_axis(f, ax, x) for ax in (0, 1, -1) for f, x in (
+            (len, xp.ones((20, 10))), (xp.sum, a),
+            (lambda v: xp.squeeze(xp.sum(v, keepdims=True)), xp.ones((6, 3))),
+            (lambda v: v[::-1] * v[1:, None], xp.reshape(b[:18], (6, 3))),
+            (lambda v: v[::-1] * v[1:, None], xp.reshape(b, (6, 5, 3))))]
+        + [_err(xp.apply_along_axis, lambda v: 1, ax, xp.empty((0, 0))) for ax in (0, 1)]
+        + [_err(xp.apply_along_axis, lambda v: 1, ax, xp.empty((0, 10))) for ax in (0, 1)]
+        + [xp.apply_along_axis(lambda v: (v.sum(axis=-1), v.prod(axis=-1), v.max(axis=-1)), 1,
+                               xp.reshape(b[:8], (2, 2, 2)))]
+        + [_err(xp.apply_along_axis, xp.sum, ax, xp.ones((8, 4))) for ax in (-3, 2)],
+        V(np.arange(27).reshape(3, 3, 3)), V(np.arange(90)),
+        dtypes=[np.int16, np.uint8, np.int64, np.float32, np.float64]),
+    case("as_strided_table", lambda xp, a, b: [
+        xp.lib.stride_tricks.as_strided(a, shape=(2,), strides=(2 * a.itemsize,)),
+        xp.lib.stride_tricks.as_strided(a, shape=(3, 4), strides=(0, a.itemsize)),
+        xp.swapaxes(xp.lib.stride_tricks.as_strided(
+            xp.swapaxes(b, 0, -1), shape=(4, 2, 2), strides=(b.itemsize, 4 * b.itemsize,
+                                                               4 * b.itemsize)), -2, 0)],
+        V([1, 2, 3, 4]), A((3, 4)), dtypes=SOME, tensor=False),
+    case("polyadd_shapes", lambda xp, a: [
+        xp.polyadd(xp.reshape(a[:int(np.prod(s1))], s1), xp.reshape(a[:int(np.prod(s2))], s2))
+        for s1 in ((), (0,), (3,), (5,)) for s2 in ((), (0,), (3,), (5,))], A((5,)), dtypes=SOME),
 ]
 BY_NAME = {c.name: c for c in CASES}
 assert len(BY_NAME) == len(CASES), "duplicate row names"
@@ -1629,6 +1727,79 @@ def test_array_copy_semantics(backend, name):
         after = np.array(_host_of(b))
         shares = not np.array_equal(before, after)
         assert shares == want_shares, (name, type(a).__name__)
+
+
+def _setitem(p, i, v):
+    p[i] = v
+    return p
+
+
+_POLY_OPS = {
+    "init": lambda m, a: m.poly1d(a),
+    "init_variable": lambda m, a: m.poly1d(a, variable="y"),
+    "init_list": lambda m, a: m.poly1d([1, 2, 3, 4], variable="y"),
+    "from_numpy_poly1d": lambda m, a: m.poly1d(np.poly1d(np.arange(1, 6), variable="z")),
+    "from_own_poly1d": lambda m, a: m.poly1d(m.poly1d(a, variable="z"), variable="y"),
+    "zero_dim": lambda m, a: m.poly1d(a[0]),
+    "zero_size": lambda m, a: m.poly1d(a[:0]),
+    "leading_zeros": lambda m, a: m.poly1d(a * 0 + np.array([0, 0, 1, 2, 3], a.dtype)),
+    "neg": lambda m, a: -m.poly1d(a),
+    "order": lambda m, a: m.poly1d(a).order,
+    "order_leading_zeros": lambda m, a: m.poly1d(a[:1] * 0 + np.array([0, 0, 1, 2, 3, 0])).order,
+    "getitem": lambda m, a: [m.poly1d(a)[i] for i in (-1, 2, 4, 100)],
+    "setitem": lambda m, a: _setitem(m.poly1d(a), 100, 20),
+    "setitem_leading_zeros": lambda m, a: _setitem(
+        m.poly1d(np.array([0, 0, 0, 2, 3, 0], a.dtype)), 1, 10),
+    "setitem_neg": lambda m, a: _err(_setitem, m.poly1d(a), -1, 20),
+    "repr": lambda m, a: repr(m.poly1d(a)),
+    "str": lambda m, a: str(m.poly1d(a)),
+    "mul_scalar": lambda m, a: m.poly1d(a) * 10,
+    "div_scalar": lambda m, a: m.poly1d(a) / 10,
+    "add_scalar": lambda m, a: [5 + m.poly1d(a), m.poly1d(a) + a.dtype.type(10),
+                                m.poly1d(a) + 10],
+    "add_array": lambda m, a: m.poly1d(a) + a,
+    "add_poly1d": lambda m, a: m.poly1d(a, variable="z") + m.poly1d(a[:2]),
+    "eq_ne": lambda m, a: [m.poly1d(a) == m.poly1d(a * 0), m.poly1d(a) == m.poly1d(a),
+                           m.poly1d(a) != m.poly1d(a * 0), m.poly1d(a) != m.poly1d(a)],
+    "polyadd_poly1d": lambda m, a: m.polyadd(m.poly1d(a, variable="z"),
+                                             m.poly1d(a[:3], variable="y")),
+    "polysub_mul_div_poly1d": lambda m, a: [
+        m.polysub(m.poly1d(a), a[:2]), m.polymul(a[:2], m.poly1d(a)),
+        m.polydiv(m.poly1d(a), m.poly1d(a[1:3])), m.polyder(m.poly1d(a), 2),
+        m.polyint(m.poly1d(a))],
+}
+
+
+def _poly_view(x):
+    if isinstance(x, np.poly1d):
+        c = x.coeffs
+        c = c.numpy() if isinstance(c, ad.Tensor) else np.asarray(ad.get_backend().to_host(c))
+        return ("poly1d", x.variable, c.dtype, c.tolist())
+    if isinstance(x, (list, tuple)):
+        return [_poly_view(v) for v in x]
+    if isinstance(x, (bool, np.bool_)):  # (NumPy's == of two poly1d: a bool or np.bool_)
+        return bool(x)
+    if isinstance(x, ad.Tensor):
+        x = x.numpy()
+    if hasattr(x, "dtype") and hasattr(x, "shape"):
+        x = np.asarray(ad.get_backend().to_host(x))
+        return ("array", x.dtype, x.tolist())
+    return x if isinstance(x, str) else complex(x)
+
+
+@pytest.mark.parametrize("op", list(_POLY_OPS))
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.float32, np.float64, np.complex128])
+def test_poly1d_as_numpy(backend, op, dtype):
+    """gnp.poly1d (on Tensor and backend-array coefficients) as numpy.poly1d: coefficients,
+    dtype, variable, order, indexing, writes, repr/str, arithmetic, equality, and the poly*
+    functions, which give a poly1d back for a poly1d."""
+    f = _POLY_OPS[op]
+    a = np.arange(1, 6).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = _poly_view(f(np, a))
+        for x in (ad.Tensor(a), ad.get_backend().asarray(a)):
+            assert _poly_view(f(gnp, x)) == want, (op, type(x).__name__)
 
 
 def test_asfortranarray_keeps_layout(backend):
