@@ -112,3 +112,14 @@ def test_poly_functions_give_a_poly1d_for_a_poly1d():
         assert isinstance(q, np.poly1d) and isinstance(r, np.poly1d)
         assert isinstance(gnp.polyder(p), np.poly1d) and isinstance(gnp.polyint(p), np.poly1d)
         assert repr(p) == repr(np.poly1d(a))
+
+
+def test_multi_dot_writes_out_as_numpy():
+    # out= raised TypeError
+    rs = np.random.RandomState(0)
+    a, b, c = rs.rand(3, 4), rs.rand(4, 5), rs.rand(5, 2)
+    out = np.zeros((3, 2))
+    assert gnp.linalg.multi_dot([ad.Tensor(a), b, c], out=out) is out
+    np.testing.assert_allclose(out, np.linalg.multi_dot([a, b, c]), rtol=1e-12)
+    with pytest.raises(ValueError):
+        gnp.linalg.multi_dot([a, b, c], out=np.zeros((3, 2), np.float32))
