@@ -1,22 +1,27 @@
-"""CuPy's array-manipulation and sorting tests mapped method by method onto gpuad.
+"""CuPy's array tests mapped method by method onto gpuad, and the ones not yet ported, ported.
 
-``GAPS`` lists every test method of every class in CuPy's tests/cupy_tests/manipulation_tests
-(test_add_remove, test_basic, test_block, test_dims, test_iter, test_join, test_kind,
-test_rearrange, test_shape, test_split, test_tiling, test_transpose) and sorting_tests
-(test_count, test_search, test_sort), as stored (the versions read: ``UPSTREAM``), with where
-each is checked: "here:" a row or test of this file, "covered:" a test (and row) of an earlier
-port (test_cupy_suite_arrays.py, test_cupy_suite_mixed.py: their docstrings name the CuPy files
-they follow), "differs:" where gpuad deliberately follows NumPy rather than CuPy (with the row
-that checks gpuad's behaviour), or "n/a:" with the reason (devices, memory layout, functions
-NumPy 2 removed).
+``GAPS`` lists every test method of every class in CuPy's tests/cupy_tests directories
+manipulation_tests, sorting_tests, statistics_tests, indexing_tests, creation_tests,
+padding_tests, lib_tests, linalg_tests and fft_tests (the versions stored for reading: file,
+commit and method count in ``UPSTREAM``; linalg_tests/numpy_play.py is a script with no
+tests), with where each is checked: "here:" a row or test of this file, "covered:" a test
+(and row) of an earlier port (test_cupy_suite_arrays.py, _numeric.py, _mixed.py, _fft.py:
+their docstrings name the CuPy files they follow), "differs:" where gpuad deliberately differs
+from NumPy or follows NumPy where CuPy does not (with the test that checks gpuad's behaviour),
+or "n/a:" with the reason (devices, cuFFT plans and callbacks, memory layout, functions NumPy
+2 removed). ``test_every_gap_has_a_mapping`` checks the count per file, that no method is
+mapped twice and that every reference exists.
 
 The rows run through the harness of the earlier ports (tests/conformance/_cupy_suite.py):
-each function of ``xp`` runs on NumPy (the reference) and on gpuad.numpy over CuPy's dtypes,
-on backend arrays and on Tensors (recorded for float and complex dtypes), and must agree in
-container, dtype, shape and values, or raise the same class of exception. A row that gathers
-one of CuPy's parameter tables returns a list (one result per parameter); a table of refusals
-returns the exception family each call raises (``_err``). ``test_gradients`` differentiates
-the float functions these rows reach, forward and reverse, against central differences.
+each function of ``xp`` runs on NumPy (the reference) and on gpuad.numpy over a set of
+CuPy's dtypes covering each kind, on backend arrays and on Tensors (recorded for float and
+complex dtypes), and must agree in container, dtype, shape and values, or raise the same
+class of exception. A row gathers one of CuPy's parameter tables into a list (one result per
+parameter); a refusal in a table is compared by the builtin family of what each call raises
+(``_err``). Beside the rows: iteration, ``broadcast``, partition's ordering property, whether
+``array``/``asarray``/``copy`` share the input's data, ``poly1d`` as NumPy's, and
+``test_gradients``, which differentiates the float functions these tables reach, forward and
+reverse to second order, against float64 central differences.
 """
 
 from __future__ import annotations
@@ -2142,6 +2147,7 @@ def test_argsort_keeps_input(backend, shape):
         np.testing.assert_array_equal(after, before)
 
 
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # (NumPy's matrix)
 def test_r_matrix_refused(backend):
     """r_['r', ...] (NumPy: a numpy.matrix) raises NotImplementedError saying what to use."""
     assert type(np.r_["r", [1, 2, 3], [4, 5, 6]]).__name__ == "matrix"
@@ -2377,6 +2383,7 @@ def test_partition_property(backend, dtype, method):
 
 
 _X = np.random.default_rng(3)
+_MASK23 = np.array([[True, False, True], [True, True, False]])
 GRADS = {
     "append": (lambda a, b: gnp.append(a, b), _X.standard_normal((3, 4)), _X.standard_normal(5)),
     "resize": (lambda a: gnp.resize(a, (4, 5)), _X.standard_normal((2, 3))),
@@ -2414,6 +2421,65 @@ GRADS = {
     "sort_axis": (lambda a: gnp.sort(a, axis=-2), _X.standard_normal((2, 3, 3))),
     "partition": (lambda a: gnp.partition(a, (2, 4)), _X.standard_normal(10)),
     "partition_none": (lambda a: gnp.partition(a, 2, axis=None), _X.standard_normal((2, 2))),
+    # statistics
+    "cov_weights": (lambda a: gnp.cov(a, fweights=np.array([1, 4, 1]),
+                                      aweights=np.array([1.0, 4.0, 1.0])),
+                    _X.standard_normal((2, 3))),
+    "correlate_strided": (lambda a, b: gnp.correlate(a[::3], b[1::2], mode="same"),
+                          _X.standard_normal(30), _X.standard_normal(11)),
+    "nanmean_var_where": (lambda a: gnp.nanvar(gnp.where(gnp.asarray(_MASK23), a, np.nan),
+                                               axis=1)
+                          + gnp.nanmean(a, axis=0, where=gnp.asarray(_WHERE[0, :2, :3])).sum(),
+                          _X.standard_normal((2, 3))),
+    "nansum_prod_initial": (lambda a: gnp.nanprod(a, axis=1, where=gnp.asarray(_WHERE[0]),
+                                                  initial=2.0)
+                            + gnp.nansum(a, initial=10), _X.standard_normal((3, 4))),
+    "quantile_methods": (lambda a: gnp.stack([gnp.quantile(a, [0.1, 0.5, 0.95], axis=-1,
+                                                           method=m)
+                                              for m in ("linear", "midpoint", "hazen")]),
+                         _X.standard_normal((3, 7))),
+    "average_returned": (lambda a, w: gnp.stack(gnp.average(a, 1, w, returned=True)),
+                         _X.standard_normal((2, 3)), _X.random((2, 3)) + 0.5),
+    "median_axes": (lambda a: gnp.median(a, axis=(0, -1), keepdims=True),
+                    _X.standard_normal((3, 4, 5))),
+    "ptp": (lambda a: gnp.ptp(a, axis=1), _X.standard_normal((3, 4))),
+    # creation, padding, lib
+    "linspace_arrays": (lambda s, t: gnp.linspace(s, t, num=7, axis=1), _X.standard_normal(2),
+                        _X.standard_normal(2)),
+    "pad_constant_values": (lambda a, c: gnp.pad(a, ((1, 2), (3, 4)), constant_values=c),
+                            _X.standard_normal((2, 3)), _X.standard_normal((2, 2))),
+    "insert_slice": (lambda a, v: gnp.insert(a, slice(-1, None, -1), v), _X.standard_normal(3),
+                     _X.standard_normal(3)),
+    "apply_along_axis": (lambda a: gnp.apply_along_axis(lambda v: v[::-1] * v[1:, None], 1, a),
+                         _X.standard_normal((6, 3))),
+    "poly1d_arith": (lambda c: (gnp.poly1d(c) * gnp.poly1d(c[:2]) + 3).coeffs,
+                     _X.standard_normal(4)),
+    # linalg
+    "einsum_binary": (lambda a, b: gnp.einsum("i...ij,ji...->...j", a, b),
+                      _X.standard_normal((2, 4, 2, 3)), _X.standard_normal((3, 2, 4))),
+    "einsum_ternary": (lambda a, b, c: gnp.einsum("i...,i,...i->...i", a, b, c),
+                       _X.standard_normal((2, 3, 4)), _X.standard_normal(2),
+                       _X.standard_normal((3, 4, 2))),
+    "multi_dot_vectors": (lambda v, m, w: gnp.linalg.multi_dot([v, m, w]),
+                          _X.standard_normal(4), _X.standard_normal((4, 3)),
+                          _X.standard_normal(3)),
+    "kron_multidim": (lambda a, b: gnp.kron(a, b), _X.standard_normal((2, 1, 2)),
+                      _X.standard_normal((2, 2))),
+    "tensordot_list_axes": (lambda a, b: gnp.tensordot(a, b, axes=([2, 0], [0, 2])),
+                            _X.standard_normal((3, 2, 2)), _X.standard_normal((2, 3, 3))),
+    "matrix_power_neg": (lambda a: gnp.linalg.matrix_power(a + 4 * np.eye(3), -3),
+                         _X.standard_normal((3, 3))),
+    "tensorinv": (lambda a: gnp.linalg.tensorinv(a + 4 * np.eye(4).reshape(4, 2, 2), ind=1),
+                  _X.standard_normal((4, 2, 2))),
+    "lstsq_wide": (lambda a, b: gnp.linalg.lstsq(a, b, rcond=None)[0],
+                   _X.standard_normal((3, 5)), _X.standard_normal((3, 2))),
+    "slogdet_batched": (lambda a: gnp.linalg.slogdet(a + 3 * np.eye(2))[1],
+                        _X.standard_normal((2, 2, 2, 2))),
+    "vector_matrix_norms": (lambda a: gnp.linalg.vector_norm(a, ord=3, axis=0)
+                            + gnp.linalg.matrix_norm(a, ord="nuc"),
+                            _X.standard_normal((3, 4))),
+    "vecdot_bcast": (lambda a, b: gnp.vecdot(a, b, axis=-1), _X.standard_normal((2, 3, 5)),
+                     _X.standard_normal((3, 5))),
 }
 
 
