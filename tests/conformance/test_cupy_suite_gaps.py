@@ -13,9 +13,9 @@ or "n/a:" with the reason (devices, cuFFT plans and callbacks, memory layout, fu
 mapped twice and that every reference exists.
 
 The rows run through the harness of the earlier ports (tests/conformance/_cupy_suite.py):
-each function of ``xp`` runs on NumPy (the reference) and on gpuad.numpy over a set of
-CuPy's dtypes covering each kind, on backend arrays and on Tensors (recorded for float and
-complex dtypes), and must agree in container, dtype, shape and values, or raise the same
+each function of ``xp`` runs on NumPy (the reference) and on gpuad.numpy over CuPy's dtypes
+(its ``for_all_dtypes`` where CuPy's test takes them all), on backend arrays and on Tensors
+(recorded for float and complex dtypes), and must agree in container, dtype, shape and values, or raise the same
 class of exception. A row gathers one of CuPy's parameter tables into a list (one result per
 parameter); a refusal in a table is compared by the builtin family of what each call raises
 (``_err``). Beside the rows: iteration, ``broadcast``, partition's ordering property, whether
@@ -978,9 +978,7 @@ _NONZERO_IN = [np.random.RandomState(1).randint(0, 2, (20,)),
 _REPEATS = [(0, None), (2, None), (2, 1), (2, -1), ([0, 0, 0], 1), ([1, 2, 3], 1),
             ([1, 2, 3], -2)]
 _ORDERS = ("C", "F", "A")
-# dtype subsets that keep the file fast: one of each kind CuPy's products cover
-SOME = [np.bool_, np.int8, np.uint16, np.int64, np.float16, np.float32, np.float64,
-        np.complex64, np.complex128]
+SOME = ALL  # CuPy's for_all_dtypes: bool, int8..uint64, float16/32/64, complex64/128
 SOME_REAL = [d for d in SOME if d not in COMPLEX]
 SOME_NUM = [d for d in SOME_REAL if d is not np.bool_]
 
@@ -2391,6 +2389,8 @@ GRADS = {
                    _X.standard_normal(4)),
     "copyto_where": (lambda a, b: _copyto(a, b), _X.standard_normal((2, 3, 4)),
                      _X.standard_normal((1, 2, 1, 4))),
+    "r_c_": (lambda a, b: gnp.r_[a, 0.5, b[0]] * gnp.c_[a, b[1]].sum(), _X.standard_normal(3),
+             _X.standard_normal((2, 3))),
     "block": (lambda a, b: gnp.block([[a, b], [b[:, :2], b]]), _X.standard_normal((2, 2)),
               _X.standard_normal((2, 3))),
     "atleast_3d": (lambda a: gnp.atleast_3d(a)[0] * 2, _X.standard_normal((2, 3))),
