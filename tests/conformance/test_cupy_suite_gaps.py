@@ -12,16 +12,16 @@ or "n/a:" with the reason (devices, cuFFT plans and callbacks, memory layout, fu
 2 removed). ``test_every_gap_has_a_mapping`` checks the count per file, that no method is
 mapped twice and that every reference exists.
 
-The rows run through the harness of the earlier ports (tests/conformance/_cupy_suite.py):
-each function of ``xp`` runs on NumPy (the reference) and on gpuad.numpy over CuPy's dtypes
-(its ``for_all_dtypes`` where CuPy's test takes them all), on backend arrays and on Tensors
-(recorded for float and complex dtypes), and must agree in container, dtype, shape and
-values, or raise the same class of exception. A row gathers one of CuPy's parameter tables into a list (one result per
-parameter); a refusal in a table is compared by the builtin family of what each call raises
-(``_err``). Beside the rows: iteration, ``broadcast``, partition's ordering property, whether
-``array``/``asarray``/``copy`` share the input's data, ``poly1d`` as NumPy's, and
-``test_gradients``, which differentiates the float functions these tables reach, forward and
-reverse to second order, against float64 central differences.
+The rows run through the harness of the earlier ports (tests/conformance/_cupy_suite.py): each
+function of ``xp`` runs on NumPy (the reference) and on gpuad.numpy over CuPy's dtypes (its
+``for_all_dtypes`` where CuPy's test takes them all), on backend arrays and on Tensors
+(recorded for float and complex dtypes), and must agree in container, dtype, shape and values,
+or raise the same class of exception. A row gathers one of CuPy's parameter tables into a list
+(one result per parameter); a refusal in a table is compared by the builtin family of what each
+call raises (``_err``). Beside the rows: iteration, ``broadcast``, partition's ordering
+property, whether ``array``/``asarray``/``copy`` share the input's data, ``poly1d`` as NumPy's,
+and ``test_gradients``, which differentiates the float functions these tables reach, forward
+and reverse to second order, against float64 central differences.
 """
 
 from __future__ import annotations
