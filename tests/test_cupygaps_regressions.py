@@ -123,3 +123,13 @@ def test_multi_dot_writes_out_as_numpy():
     np.testing.assert_allclose(out, np.linalg.multi_dot([a, b, c]), rtol=1e-12)
     with pytest.raises(ValueError):
         gnp.linalg.multi_dot([a, b, c], out=np.zeros((3, 2), np.float32))
+
+
+def test_array_of_a_list_with_copy_false_raises_as_numpy():
+    # NumPy 2's copy=False never copies: a list always needs one; gpuad copied silently
+    for obj in ([1.0, 2.0], (1, 2), [ad.Tensor(np.ones(2)), ad.Tensor(np.zeros(2))]):
+        with pytest.raises(ValueError):
+            np.array([1.0, 2.0], copy=False)
+        with pytest.raises(ValueError, match="copy"):
+            gnp.array(obj, copy=False)
+    assert _host(gnp.array([1.0, 2.0], copy=None)).tolist() == [1.0, 2.0]

@@ -2182,6 +2182,8 @@ _COPY_CASES = {
     "asarray": lambda xp, a: xp.asarray(a),
     "asarray_order_c": lambda xp, a: xp.asarray(a, order="C"),
     "copy": lambda xp, a: xp.copy(a),
+    "array_of_list_copy_false": lambda xp, a: xp.array([a[0], a[1]], copy=False),
+    "array_of_list_copy_none": lambda xp, a: xp.array([a[0], a[1]], copy=None),
 }
 
 
