@@ -133,3 +133,16 @@ def test_array_of_a_list_with_copy_false_raises_as_numpy():
         with pytest.raises(ValueError, match="copy"):
             gnp.array(obj, copy=False)
     assert _host(gnp.array([1.0, 2.0], copy=None)).tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("bins", ["sturges", "fd", "auto"])
+def test_histogram_string_bins_with_range_count_the_values_in_range(bins):
+    # with range= the estimators were given no values: one bin, silently
+    a = np.random.RandomState(0).rand(3, 7)
+    want_c, want_e = np.histogram(a, bins=bins, range=(0.1, 0.9))
+    for x in (ad.Tensor(a, requires_grad=True), ad.get_backend().asarray(a)):
+        np.testing.assert_allclose(
+            _host(gnp.histogram_bin_edges(x, bins=bins, range=(0.1, 0.9))), want_e)
+        c, e = gnp.histogram(x, bins=bins, range=(0.1, 0.9))
+        np.testing.assert_array_equal(_host(c), want_c)
+        np.testing.assert_allclose(_host(e), want_e)
