@@ -548,7 +548,8 @@ _NOT_ARRAYS = frozenset({
 })
 # Functions whose arguments are nested structures rather than arrays, or that convert
 # containers themselves.
-_KEEP = frozenset({"block", "array", "asarray", "asanyarray", "ascontiguousarray", "tensor",
+_KEEP = frozenset({"block", "array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray",
+                   "asarray_chkfinite", "require", "tensor",
                    "shape", "ndim", "size", "stop_gradient"})
 
 

@@ -284,19 +284,22 @@ def _shape_of(shape_):
                         f"got {shape_!r}") from None
 
 
-def zeros(shape_, dtype=float):
-    """A backend array of zeros. Example: ``gnp.zeros((2, 3))``"""
-    return _xp().zeros(_shape_of(shape_), dtype=dtype)
+def zeros(shape, dtype=float, order="C", *, like=None):
+    """A backend array of zeros (``order`` "C" or "F", as NumPy's). Example:
+    ``gnp.zeros((2, 3))``"""
+    return _xp().zeros(_shape_of(shape), dtype=dtype, order=order)
 
 
-def ones(shape_, dtype=float):
-    """A backend array of ones. Example: ``gnp.ones((2, 3))``"""
-    return _xp().ones(_shape_of(shape_), dtype=dtype)
+def ones(shape, dtype=float, order="C", *, like=None):
+    """A backend array of ones (``order`` "C" or "F", as NumPy's). Example:
+    ``gnp.ones((2, 3))``"""
+    return _xp().ones(_shape_of(shape), dtype=dtype, order=order)
 
 
-def empty(shape_, dtype=float):
-    """An uninitialised backend array. Example: ``gnp.empty((2, 3))``"""
-    return _xp().empty(_shape_of(shape_), dtype=dtype)
+def empty(shape, dtype=float, order="C", *, like=None):
+    """An uninitialised backend array (``order`` "C" or "F", as NumPy's). Example:
+    ``gnp.empty((2, 3))``"""
+    return _xp().empty(_shape_of(shape), dtype=dtype, order=order)
 
 
 def _filled(fill_value, shape_, dtype):
@@ -342,9 +345,9 @@ def full_like(a, fill_value, dtype=None):
     return _make_like(a, "full", dtype, fill_value)
 
 
-def eye(N, M=None, k=0, dtype=float):
-    """Identity-like backend array, NumPy's argument names. Example: ``gnp.eye(3, M=4, k=1)``"""
-    return _xp().eye(N, M, k, dtype=dtype)
+def eye(N, M=None, k=0, dtype=float, order="C", *, like=None):
+    """Identity-like backend array, NumPy's arguments. Example: ``gnp.eye(3, M=4, k=1)``"""
+    return _xp().eye(N, M, k, dtype=dtype, order=order)
 
 
 def identity(n, dtype=float):

@@ -42,6 +42,9 @@ def _array(obj: Any, dtype: Any, copy: bool | None):
         if dtype is not None and _np.dtype(dtype) != obj.dtype:
             return _r.astype(obj, dtype)
         return _r.copy(obj) if copy else obj
+    if copy is False and obj.__class__ in _p._CONTAINERS:  # a list is always copied
+        raise ValueError(f"array: copy=False, but a {type(obj).__name__} cannot become an "
+                         f"array without a copy (use copy=None or True)")
     if obj.__class__ in _p._CONTAINERS and _p.holds_tensor(obj):
         t = _p.stack_tree(obj)
         return t if dtype is None or _np.dtype(dtype) == t.dtype else _r.astype(t, dtype)

@@ -503,7 +503,8 @@ def copyto(dst, src, casting: str = "same_kind", where=True) -> None:
     from . import where as _where
 
     _check_target(dst, src, "copyto")
-    if not isinstance(src, int | float | complex | bool):
+    # (a NumPy scalar is typed as an array of its dtype: np.float64 is a float subclass)
+    if src.__class__ not in (int, float, complex, bool):
         s = _arr(src)
         if not _np.can_cast(_dtype(s), _dtype(dst), casting):
             raise TypeError(f"copyto: cannot cast array data from {_dtype(s)} to "
@@ -514,6 +515,14 @@ def copyto(dst, src, casting: str = "same_kind", where=True) -> None:
             type(src) is int and _dtype(dst).kind == "b" and casting != "unsafe":
         raise TypeError(f"copyto: cannot cast scalar {src!r} to {_dtype(dst)} according to the "
                         f"rule {casting!r}")
+    elif src.__class__ is int and _dtype(dst).kind in "iu":
+        info = _np.iinfo(_dtype(dst))
+        if not info.min <= src <= info.max:  # NumPy does not wrap a Python int around
+            raise OverflowError(f"copyto: Python integer {src} out of bounds for {_dtype(dst)}")
+    if where is not True and where.__class__ not in (int, float, complex, bool) and \
+            _dtype(_arr(where)).kind != "b":
+        raise TypeError(f"copyto: where= must be boolean, not {_dtype(_arr(where))} (NumPy "
+                        f"casts the mask with the rule 'safe'); compare it with 0 first")
     sh = tuple(shape(dst))
     v = _cast_to(src, dst)
     vs = tuple(shape(v))

@@ -184,6 +184,10 @@ def histogram_bin_edges(a, bins: Any = 10, range=None, weights=None):
             raise ValueError("histogram_bin_edges: `bins` must increase monotonically, when "
                              "an array")
         return bins if isinstance(bins, Tensor) else _xp(a).asarray(edges)
+    if range is not None and isinstance(bins, str):  # the estimators count the values in range
+        w = None if weights is None else _host(weights, "histogram_bin_edges: the weights")
+        vals = _host(a, f"histogram_bin_edges: the number of bins {bins!r} chooses")
+        return _xp(a).asarray(_np.histogram_bin_edges(vals, bins=bins, range=range, weights=w))
     if range is not None:  # the edges do not depend on the values
         return _xp(a).asarray(_np.histogram_bin_edges(_np.zeros(0, dt), bins=bins, range=range))
     if isinstance(bins, str) or weights is not None or not isinstance(a, Tensor):

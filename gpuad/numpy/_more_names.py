@@ -79,6 +79,10 @@ def reshape(a, /, shape=None, order: str = "C", *, newshape=None, copy=None):
         raise ValueError(f"reshape: cannot reshape array of size {_np.prod(_r.shape(a))} "
                          f"into shape {tuple(shape)} (the -1 is ambiguous with a 0 in the "
                          f"shape)")
+    if isinstance(order, str):  # NumPy takes the letters in either case
+        order = order.upper()
+    if order == "A":  # Fortran order when the data is Fortran-contiguous (as ravel)
+        order = _memory_order(a, "A")
     if order == "F":
         r = _transpose0(_reshape0(_transpose0(a), tuple(shape)[::-1]))
     elif order in ("C", "A", None):
@@ -128,8 +132,20 @@ def _memory_order(a, order: str):
         return "F"
     if order == "A":
         return "C"
-    # NumPy's 'K': the axes by decreasing |stride| (negative strides are not reversed)
-    return tuple(sorted(range(ndim(a)), key=lambda i: -abs(strides[i])))
+    # NumPy's 'K': the axes by decreasing |stride| (negative strides are not reversed), by its
+    # insertion sort in which a zero stride (a broadcast axis) orders against nothing
+    perm: list[int] = []
+    for i in range(ndim(a)):
+        pos = len(perm)
+        for j in range(len(perm) - 1, -1, -1):
+            si, sj = abs(strides[i]), abs(strides[perm[j]])
+            if si == 0 or sj == 0:
+                continue
+            if si <= sj:
+                break
+            pos = j
+        perm.insert(pos, i)
+    return tuple(perm)
 
 
 def copy(a, order: str = "K", subok: bool = False):

@@ -42,6 +42,10 @@ def _arr(a):
     return _xp(None).asarray(a)
 
 
+def _coeffs(a):
+    return a.coeffs if isinstance(a, _np.poly1d) else a
+
+
 def _dtype(a) -> _np.dtype:
     return _np.dtype(data(a).dtype)
 
@@ -80,6 +84,8 @@ def _zeros_front(a, n: int):
 
 def polyadd(a1, a2):
     """The sum of two polynomials. Example: ``gnp.polyadd(p, q)``"""
+    if isinstance(a1, _np.poly1d) or isinstance(a2, _np.poly1d):  # a poly1d in, a poly1d out
+        return poly1d(polyadd(_coeffs(a1), _coeffs(a2)))
     a1, a2 = _1d(a1), _1d(a2)
     diff = _len(a2, "polyadd") - _len(a1, "polyadd")
     if diff == 0:
@@ -91,6 +97,8 @@ def polyadd(a1, a2):
 
 def polysub(a1, a2):
     """The difference of two polynomials. Example: ``gnp.polysub(p, q)``"""
+    if isinstance(a1, _np.poly1d) or isinstance(a2, _np.poly1d):  # a poly1d in, a poly1d out
+        return poly1d(polysub(_coeffs(a1), _coeffs(a2)))
     a1, a2 = _1d(a1), _1d(a2)
     diff = _len(a2, "polysub") - _len(a1, "polysub")
     if diff == 0:
@@ -104,6 +112,8 @@ def polymul(a1, a2, *, trim_leading_zeros: bool = False):
     """The product of two polynomials (their coefficients' convolution); with
     ``trim_leading_zeros`` (jax.numpy's) leading zero coefficients are dropped first.
     Example: ``gnp.polymul(p, q)``"""
+    if isinstance(a1, _np.poly1d) or isinstance(a2, _np.poly1d):  # a poly1d in, a poly1d out
+        return poly1d(polymul(_coeffs(a1), _coeffs(a2), trim_leading_zeros=trim_leading_zeros))
     from . import convolve, trim_zeros
 
     a1, a2 = _1d(a1), _1d(a2)
@@ -119,6 +129,8 @@ def polymul(a1, a2, *, trim_leading_zeros: bool = False):
 
 def polyder(p, m: int = 1):
     """The ``m``-th derivative of a polynomial. Example: ``gnp.polyder(p)``"""
+    if isinstance(p, _np.poly1d):  # a poly1d in, a poly1d out
+        return poly1d(polyder(_coeffs(p), m))
     m = int(m)
     if m < 0:
         raise ValueError("polyder: order of derivative must be positive (see polyint)")
@@ -131,6 +143,8 @@ def polyder(p, m: int = 1):
 def polyint(p, m: int = 1, k=None):
     """The ``m``-th antiderivative of a polynomial, with integration constants ``k`` (one per
     order, highest order's first; differentiable). Example: ``gnp.polyint(p, k=1.0)``"""
+    if isinstance(p, _np.poly1d):  # a poly1d in, a poly1d out
+        return poly1d(polyint(_coeffs(p), m, k))
     m = int(m)
     if m < 0:
         raise ValueError("polyint: order of integral must be positive (see polyder)")
@@ -154,6 +168,8 @@ def polydiv(u, v):
     """Quotient and remainder of polynomial division (NumPy's: the remainder's leading terms
     within 1e-8 of zero are dropped, a choice made on the values).
     Example: ``q, r = gnp.polydiv(p, d)``"""
+    if isinstance(u, _np.poly1d) or isinstance(v, _np.poly1d):  # a poly1d in, a poly1d out
+        return tuple(poly1d(c) for c in polydiv(_coeffs(u), _coeffs(v)))
     u = _1d(u) + 0.0
     v = _1d(v) + 0.0
     w_dtype = _np.result_type(_dtype(u), _dtype(v))
@@ -481,6 +497,10 @@ class poly1d(_np.poly1d):
         return eq if eq is NotImplemented else not eq
 
     __hash__ = None
+
+    def __repr__(self):  # NumPy's, of the values (a Tensor's repr is not an array's)
+        vals = repr(_np.asarray(_host(self.coeffs, "poly1d repr")))[6:-1]
+        return f"poly1d({vals})"
 
     def deriv(self, m: int = 1):
         return poly1d(polyder(self.coeffs, m))

@@ -66,6 +66,7 @@ class _Concatenator:
             key = (key,)
         axis, ndmin, trans1d = self.axis, self.ndmin, self.trans1d
         parts = []
+        kinds = []  # what NumPy's result_type reads: dtypes, and scalars as they are (weak)
         for k, item in enumerate(key):
             if isinstance(item, str):
                 if k != 0:
@@ -88,14 +89,19 @@ class _Concatenator:
                 else:
                     a = xp.arange(start, item.stop, step)
                 parts.append(_with_ndmin(a, ndmin, trans1d) if ndmin > 1 else a)
+                kinds.append(a.dtype)
                 continue
+            scalar = item.__class__ in (int, float, complex, bool) or isinstance(item, _np.generic)
             a = _array_or_raw(item)
+            kinds.append(item if scalar else a.dtype)
             if ndim(a) == 0:
                 a = reshape(a, (1,))
             parts.append(_with_ndmin(a, builtins.max(ndmin, 1), trans1d))
         if not parts:
             raise ValueError(f"{self.name}: need at least one array to concatenate (an empty "
                              f"index), as NumPy")
+        final = _np.result_type(*kinds)  # a Python scalar does not widen the arrays
+        parts = [p if p.dtype == final else p.astype(final) for p in parts]
         return concatenate(parts, axis)
 
     def __len__(self) -> int:

@@ -1102,8 +1102,11 @@ def _correlate_long_short(a, v, mode):
 
 def _vec(a, name):
     a = _arr(a)
-    if ndim(a) == 0:
+    if ndim(a) == 0 and name == "convolve":  # NumPy's convolve takes a scalar, correlate not
         a = reshape(a, (1,))
+    if ndim(a) == 0:
+        raise ValueError(f"{name}: object of too small depth for desired array (inputs must "
+                         f"be 1-D)")
     if ndim(a) != 1:
         raise ValueError(f"{name}: object too deep for desired array (inputs must be 1-D)")
     if shape(a)[0] == 0:

@@ -759,9 +759,12 @@ def _chain_order(dims):
 
 def multi_dot(arrays, *, out=None):
     """``A @ B @ C @ ...`` in the cheapest order, as ``numpy.linalg.multi_dot`` (the first and
-    last arrays may be vectors). Example: ``gnp.linalg.multi_dot([a, b, c])``"""
+    last arrays may be vectors; ``out=`` takes the result as ``dot``'s does). Example:
+    ``gnp.linalg.multi_dot([a, b, c])``"""
     if out is not None:
-        raise TypeError("multi_dot: out= is not supported; use the returned array")
+        from ._more_names import _to_out
+
+        return _to_out(multi_dot(arrays), out, "multi_dot", "exact")
     arrays = [_arr(a) for a in arrays]
     n = len(arrays)
     if n < 2:

@@ -9,8 +9,9 @@ Where gpuad deliberately differs, ``_deviation`` says how and why:
 
 - ``interp`` and ``cov`` keep float32 (NumPy computes in float64; CuPy, JAX and torch keep the
   input's precision, and on the GPU float32 is the point);
-- ``eye(order=)`` raises TypeError (a memory layout gpuad does not track; ``copy(order=)``
-  checks the order and leaves the layout to the backend, as ``asfortranarray``);
+- ``copy(order=)`` checks the order and leaves the layout to the backend, as
+  ``asfortranarray`` (``eye``, ``zeros``, ``ones`` and ``empty``, whose results are backend
+  arrays, pass ``order=`` on to the backend, as NumPy and CuPy);
 - ``ediff1d`` of an int8 array with ``to_end=300`` raises OverflowError (NumPy wraps to 44);
 - ``nanmin``/``nanmax`` of complex Tensors being differentiated raise ComplexError (no order
   on complex numbers to differentiate; on arrays they give NumPy's values);
@@ -897,8 +898,6 @@ def _deviation(c: Case, tensor: bool):
         return ("dtype", "float32 kept, as CuPy, JAX and torch")
     if tensor and c.name in ("nanmin", "nanmax") and arrays and arrays[0].dtype.kind == "c":
         return ("refuse", ComplexError, "min and max of complex values are not differentiable")
-    if c.name == "eye" and "order" in c.kw:
-        return ("refuse", TypeError, "no memory layout argument")
     if c.name == "ediff1d" and c.kw.get("to_end") == 300:
         return ("refuse", OverflowError, "300 does not fit int8 (NumPy wraps it)")
     if c.name == "piecewise" and np.ndim(c.args[0]) == 0 and isinstance(c.args[1], np.ndarray):
