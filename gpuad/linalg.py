@@ -43,6 +43,7 @@ from .numpy.linalg import (  # noqa: F401
     svd,
     svdvals,
 )
+from .tensor import Tensor
 
 __all__ = [
     "cholesky",
@@ -243,7 +244,8 @@ def _lu_info(A):
 
 
 def _raise_if(info, name: str, what: str):
-    d = _r.data(info)
+    # inside vmap: the whole batch's codes (an example without a result raises for all)
+    d = info._data if isinstance(info, Tensor) and info._bat is not None else _r.data(info)
     if bool((d != 0).any()):
         raise _nla.LinAlgError(
             f"{name}: {what} (info = {d.tolist()}), and gpuad has no result to return for it "

@@ -169,3 +169,33 @@ def test_asarray_chkfinite_checks_every_example(backend):
     y[1, 2, 0] = np.inf
     with pytest.raises(ValueError, match="infs or NaNs"):
         ad.vmap(gnp.asarray_chkfinite)(ad.get_backend().xp.asarray(y))
+
+
+def test_ex_factorisations_and_poisson_entropy_batch(backend):
+    # solve_ex/inv_ex/cholesky_ex checked their codes and poisson.entropy sized its sum with a
+    # host read of one value: inside vmap that read raised (a batch has no single value)
+    import gpuad.linalg as L
+    from gpuad.scipy.stats import poisson
+
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(3, 2, 2)) + 3 * np.eye(2)
+    B = rng.normal(size=(3, 2, 2))
+    X, info = ad.vmap(L.solve_ex)(ad.tensor(A), ad.tensor(B))
+    np.testing.assert_allclose(to_numpy(X), np.linalg.solve(A, B), rtol=1e-12)
+    assert not to_numpy(info).any()
+    np.testing.assert_allclose(to_numpy(ad.vmap(L.inv_ex)(ad.tensor(A))[0]), np.linalg.inv(A),
+                               rtol=1e-12)
+    P = A @ A.transpose(0, 2, 1) + np.eye(2)
+    np.testing.assert_allclose(to_numpy(ad.vmap(L.cholesky_ex)(ad.tensor(P))[0]),
+                               np.linalg.cholesky(P), rtol=1e-12)
+    S = A.copy()
+    S[1] = 0.0
+    with pytest.raises(np.linalg.LinAlgError, match="singular"):
+        ad.vmap(L.solve_ex)(ad.tensor(S), ad.tensor(B))
+    mu = np.array([0.5, 3.0, 50.0, 2000.0])
+    per = [float(to_numpy(poisson.entropy(m))) for m in mu]
+    np.testing.assert_allclose(to_numpy(ad.vmap(poisson.entropy)(ad.tensor(mu))), per,
+                               rtol=1e-13)
+    gper = [float(to_numpy(ad.grad(poisson.entropy)(m))) for m in mu]
+    np.testing.assert_allclose(to_numpy(ad.vmap(ad.grad(poisson.entropy))(ad.tensor(mu))), gper,
+                               rtol=1e-12)

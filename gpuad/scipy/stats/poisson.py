@@ -11,6 +11,7 @@ from typing import Any
 
 from ... import numpy as gnp
 from ...rules import data
+from ...tensor import Tensor
 from .._special_rules import gammainc, gammaincc, gammaln, xlogy
 from ._common import constant_args, raw
 
@@ -63,6 +64,14 @@ def sf(k: Any, mu: Any, loc: Any = 0) -> Any:
 _LARGE = 1000.0
 
 
+def _largest(m: Any) -> float:
+    """``m`` as a Python float; inside ``vmap`` the largest over the batch (one sum long
+    enough for every example)."""
+    if isinstance(m, Tensor) and m._bat is not None:
+        return float(m._data.max())
+    return float(m)
+
+
 def entropy(mu: Any, loc: Any = 0) -> Any:
     """The Shannon entropy ``-sum_k p(k) log p(k)`` (``loc`` changes nothing; 0 at
     ``mu = 0``, nan below), differentiable in ``mu``: the sum over ``k`` up to
@@ -79,7 +88,7 @@ def entropy(mu: Any, loc: Any = 0) -> Any:
     md = gnp.broadcast_to(md, shape)
     small = (md > 0) & (md < _LARGE)
     ms = gnp.where(small, mu, 1.0)
-    top = float(gnp.max(gnp.where(small, md, 1.0))) if md.size else 1.0
+    top = _largest(gnp.max(gnp.where(small, md, 1.0))) if md.size else 1.0
     k = gnp.arange(int(top + 15 * top ** 0.5 + 40) + 1, dtype=md.dtype)
     lp = xlogy(k, ms[..., None]) - ms[..., None] - gammaln(k + 1)
     direct = -gnp.sum(gnp.exp(lp) * lp, axis=-1)
