@@ -501,7 +501,7 @@ GAPS = (  # (upstream class, test method, where its port is or why there is none
     (F, "testLaxFftAcceptsStringTypes", "here: test_lax_fft_types_and_errors"),
     (F, "testLaxFftErrors", "here: test_lax_fft_types_and_errors"),
     (F, "testLaxIrfftDoesNotMutateInputs", "here: test_irfft2_leaves_its_input_alone"),
-    (F, "testFftn", "covered: test_jax_fft_poly_setops.py::test_fft_nd"),
+    (F, "testFftn", "here: test_fftn_s_axes_norm_sweep"),
     (
         F,
         "testIrfftTranspose",
@@ -985,6 +985,69 @@ def test_fftfreq_sizes_and_integer_n(backend, name):
             n(10, d=d)
         with pytest.raises(ValueError):
             g(10, d=d)
+
+
+def _fftn_axes(shape):
+    """JAX's _get_fftn_test_axes: none, all (up to rank 3), combinations, negatives."""
+    nd = len(shape)
+    out = [[]] + ([None] if nd <= 3 else [])
+    for k in range(1, min(nd, 3) + 1):
+        out.extend(itertools.combinations(range(nd), k))
+    return out + [(-i,) for i in range(1, nd + 1)]
+
+
+def _fftn_cases(seed=0, count=60):
+    """A fixed sample of JAX's testFftn product: (name, shape, axes, s, norm), with ``s``
+    each axis's length cropped down to 1 or padded up to twice."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for inv, real in itertools.product((False, True), (False, True)):
+        name = ("i" if inv else "") + ("r" if real else "") + "fftn"
+        for shape in [(10,), (9,), (4, 5), (2, 3, 4), (2, 3, 4, 2)]:
+            for axes in _fftn_axes(shape):
+                sizes = [None]
+                if axes is not None:
+                    sizes += list(itertools.product(*[range(1, 2 * shape[a] + 1) for a in axes]))
+                for norm in (None, "ortho", "forward"):
+                    s = sizes[rng.integers(len(sizes))]
+                    cases.append((name, shape, axes, s, norm))
+    pick = rng.choice(len(cases), count, replace=False)
+    return [cases[i] for i in sorted(pick)]
+
+
+def test_fftn_s_axes_norm_sweep(backend):
+    """testFftn: a sample of JAX's (transform, shape, axes, s, norm) product; values, shapes
+    and dtypes are NumPy's (with no axes rfftn/irfftn return the input unchanged, as JAX's,
+    where NumPy fails with an IndexError), and on every eighth case the vjp through the real
+    and imaginary parts is jax.grad's."""
+    rng = np.random.default_rng(1)
+    for k, (name, shape, axes, s, norm) in enumerate(_fftn_cases()):
+        x = rng.standard_normal(shape)
+        if name != "rfftn":
+            x = x + 1j * rng.standard_normal(shape)
+        kw = dict(axes=axes, s=s, norm=norm)
+        got = getattr(gnp.fft, name)(_dev(x), **kw)
+        if axes == [] and name in ("rfftn", "irfftn"):
+            _same_as_numpy(got, x)
+            if s is None:  # (JAX's irfftn with s=() and no axes halves the last axis)
+                _same_as_numpy(got, np.asarray(getattr(jnp.fft, name)(x, **kw)))
+            continue
+        want = getattr(np.fft, name)(x, **kw)
+        _same_as_numpy(got, want, rtol=1e-10, atol=1e-12)
+        if k % 8:
+            continue
+        ct = rng.standard_normal(want.shape) * (1 + 1j if np.iscomplexobj(want) else 1)
+
+        def loss(m, *parts, name=name, kw=kw, ct=ct):
+            z = parts[0] if len(parts) == 1 else parts[0] + 1j * parts[1]
+            return m.sum(m.real(getattr(m.fft, name)(z, **kw) * np.conj(ct)))
+
+        parts = (x,) if name == "rfftn" else (x.real.copy(), x.imag.copy())
+        nums = tuple(range(len(parts)))
+        ours = ad.grad(lambda *p: loss(gnp, *p), nums)(*map(_dev, parts))
+        theirs = jax.grad(lambda *p: loss(jnp, *p), nums)(*parts)
+        for a, b in zip(ours, theirs, strict=True):
+            np.testing.assert_allclose(to_numpy(a), b, rtol=1e-9, atol=1e-10)
 
 
 _SHIFT_SHAPES = [(9,), (10,), (101,), (102,), (3, 5), (3, 17), (5, 7, 11)]
