@@ -84,7 +84,7 @@ GAPS = (  # (upstream class, test method, where its port is or why there is none
     (
         R,
         "testReducerWhereNonBooleanErrorInitial",
-        "covered: test_jax_numpy_reducers_suite.py::test_reducer_where_non_boolean",
+        "covered: test_jax_numpy_reducers_suite.py::test_reducer_bad_initial_and_where",
     ),
     (
         R,
