@@ -20,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import builtins
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -440,6 +441,17 @@ def _check_device(device, op):
         raise ValueError(f"{op}: device={device!r} is not supported; gpuad uses its backend")
 
 
+def _count(n, op) -> int:
+    """``n`` as an int; a float count (even 10.0) is NumPy's ValueError, never truncated."""
+    if isinstance(n, _Tensor):
+        n = _data(n)
+    try:
+        return operator.index(n)
+    except TypeError:
+        raise ValueError(f"{op}: n should be an integer, got {n!r} (NumPy refuses it too; "
+                         f"pass int(n) if a whole number was meant)") from None
+
+
 def _freqs(k, n: int, d, dtype):
     out = _r.multiply(_get_backend().xp.asarray(k), _r.divide(1.0, _r.multiply(n, d)))
     if dtype is None or _data(out).dtype == _np.dtype(dtype):
@@ -455,7 +467,7 @@ def fftfreq(n: int, d: Any = 1.0, device: Any = None, *, dtype: Any = None):
     Example: ``gnp.fft.fftfreq(8, d=0.1, dtype=np.float32)``
     """
     _check_device(device, "fftfreq")
-    n = int(n)
+    n = _count(n, "fftfreq")
     k = _np.fft.fftfreq(n, 1.0) * n  # the integers 0, 1, ..., -2, -1
     return _freqs(k, n, d, dtype)
 
@@ -467,7 +479,7 @@ def rfftfreq(n: int, d: Any = 1.0, device: Any = None, *, dtype: Any = None):
     Example: ``gnp.fft.rfftfreq(8, d=0.1)``
     """
     _check_device(device, "rfftfreq")
-    n = int(n)
+    n = _count(n, "rfftfreq")
     k = _np.arange(n // 2 + 1, dtype=float)
     return _freqs(k, n, d, dtype)
 
