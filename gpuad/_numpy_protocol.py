@@ -866,7 +866,9 @@ def _finish(r, out, where, nout: int, what: str, casting: str = "unsafe"):
         _check_out(o, v, what, casting)
     for o, v in pairs:
         _write_out(o, v, what, casting)
-    return out[0] if len(out) == 1 else out
+    # an output given as None is a new array, as NumPy's modf(x, out=(None, b))
+    outs = tuple(v if o is None else o for o, v in zip(out, rs, strict=True))
+    return outs[0] if len(outs) == 1 else outs
 
 
 def _args_ok(types) -> bool:
@@ -1064,6 +1066,9 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
         raise TypeError(f"{what}: unexpected keyword argument(s) {bad}")
     kwargs = dict(kwargs)
     out = kwargs.pop("out", None)
+    arrays = out is Ellipsis  # NumPy's out=...: new arrays, 0-d ones too, never scalars
+    if arrays:
+        out = None
     if out is not None:
         out = out if out.__class__ is tuple else (out,)
         if len(out) != nout:
@@ -1084,7 +1089,11 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
     if _batched_among(inputs, kwargs):
         return _dispatch_batched(ufunc, what, _ufunc_body, (ufunc, "__call__", inputs, kwargs),
                                  {}, None)
-    return _ufunc_body(ufunc, "__call__", inputs, kwargs)
+    r = _ufunc_body(ufunc, "__call__", inputs, kwargs)
+    if arrays:
+        r = tuple(_np.asarray(v) if isinstance(v, _np.generic) else v for v in r) \
+            if nout > 1 else _np.asarray(r) if isinstance(r, _np.generic) else r
+    return r
 
 
 def with_ufunc_keywords(fn: Callable, ufunc) -> Callable:

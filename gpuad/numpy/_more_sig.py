@@ -313,7 +313,10 @@ def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
     r = base(a, axis, keepdims=keepdims)
     if initial is not None:  # the comparison by a primitive: gpuad.jit records it
         rd = data(r)
-        r = _r.where(_r.less(rd, initial) if larger else _r.greater(rd, initial), initial, r)
+        cond = _r.less(rd, initial) if larger else _r.greater(rd, initial)
+        if _np.dtype(rd.dtype).kind in "fc":  # a NaN initial= propagates, as NumPy's
+            cond = _r.logical_or(cond, _r.isnan(data(initial)))
+        r = _r.where(cond, initial, r)
     return _to_out(r, out, name)
 
 

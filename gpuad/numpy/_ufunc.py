@@ -197,25 +197,39 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
     # ---- reduce ------------------------------------------------------------------------
 
     def reduce(self, a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
-               keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
+               keepdims: bool = False, initial: Any = _np._NoValue, where: Any = None) -> Any:
         """``a`` folded with the ufunc along ``axis`` (an int, a tuple, or None for all),
-        as ``numpy.<ufunc>.reduce``. Example: ``gnp.add.reduce(x, axis=1, keepdims=True)``"""
+        as ``numpy.<ufunc>.reduce``; ``initial=None`` given explicitly means no identity (an
+        empty reduction or a ``where=`` mask raise), as NumPy's.
+        Example: ``gnp.add.reduce(x, axis=1, keepdims=True)``"""
         self._binary("reduce")
         what = f"{self.__name__}.reduce"
         a = _as_array(a)
+        noid = initial is None and self._np is not None  # (frompyfunc's: JAX's None)
+        if initial is _np._NoValue:
+            initial = None
         if where is not None and where is not True:
             wdt = _dtype(where)
             if wdt != _np.bool_:
                 raise TypeError(f"{what}: where= must be a boolean array, got dtype {wdt}")
         else:
             where = None
-        dt = self._reduce_dtype(a, axis, dtype, initial, where, keepdims, what)
+        dt = self._reduce_dtype(a, axis, dtype, initial, where, keepdims, what, noid)
         nd = len(_shape(a))
-        axes = _norm_axes(axis, nd, what)
-        r = self._reduce(a, axes, dt, keepdims, initial, where, what)
+        # a 0-d array reduces along axis 0 (or -1) to itself, as NumPy's
+        axes = () if nd == 0 and not isinstance(axis, tuple | list) and axis is not None \
+            and operator.index(axis) in (0, -1) else _norm_axes(axis, nd, what)
+        if out is not None:  # NumPy neither broadcasts the result into out= nor drops axes
+            o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+            want = tuple(1 if i in axes else s for i, s in enumerate(_shape(a))) if keepdims \
+                else tuple(s for i, s in enumerate(_shape(a)) if i not in axes)
+            if o is not None and not isinstance(o, tuple) and _shape(o) != want:
+                raise ValueError(f"{what}: out= has shape {_shape(o)}, the reduction gives "
+                                 f"{want} (NumPy raises here too)")
+        r = self._reduce(a, axes, dt, keepdims, initial, where, what, noid)
         return _finish(r, out, what)
 
-    def _reduce_dtype(self, a, axis, dtype, initial, where, keepdims, what):
+    def _reduce_dtype(self, a, axis, dtype, initial, where, keepdims, what, noid=False):
         if self._np is None:
             if where is not None and self._identity is None and initial is None:
                 raise ValueError(f"{what}: the reduction has no identity, so to use a where "
@@ -228,7 +242,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             return _np.dtype(dtype) if dtype is not None else \
                 self._eval_dtype(_dtype(a), _dtype(a))
         kw = {} if where is None else {"where": _np.ones(_standin(a).shape, bool)}
-        if initial is not None:  # (initial=None would mean "no identity" to NumPy)
+        if initial is not None or noid:  # (initial=None means "no identity" to NumPy)
             kw["initial"] = _weak(initial)
         try:
             r = self._np.reduce(_standin(a), axis=axis, dtype=dtype, keepdims=keepdims, **kw)
@@ -236,7 +250,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             raise type(e)(f"{what}: {e} (NumPy raises here too)") from None
         return _dtype(r)
 
-    def _reduce(self, a, axes, dt, keepdims, initial, where, what):
+    def _reduce(self, a, axes, dt, keepdims, initial, where, what, noid=False):
         gnp = _gnp()
         shape = _shape(a)
         kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
@@ -244,7 +258,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         n = 1
         for i in axes:
             n *= shape[i]
-        if n == 0 and initial is None and self._identity is None:
+        if n == 0 and initial is None and (self._identity is None or noid):
             raise ValueError(f"{what}: zero-size array to reduction operation "
                              f"{self.__name__} which has no identity")
         by = _REDUCE_BY.get(self.__name__) if self._np is not None else None
@@ -428,13 +442,20 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             dt = self._eval_dtype(_dtype(a), *(() if b is None else (
                 b if b.__class__ in (bool, int, float, complex) else _dtype(b),)))
-        a = _astype(a, dt)
+        adt = _dtype(a)
+        if dt != adt and dt.kind == "c" and adt.kind != "c":
+            raise TypeError(f"{what}: the update is complex ({dt}) and {adt} array cannot hold "
+                            f"it (NumPy warns and drops the imaginary part); update a complex "
+                            f"copy, or pass the real part")
         if b is not None:
             b = _astype(_as_array(b), dt)
         if not isinstance(indices, tuple):
             indices = (indices,)
         if len(indices) == 0:  # a[()] is all of a
-            return _astype(self._call(a) if b is None else self._call(a, b), dt)
+            a = _astype(a, dt)
+            return _astype(self._call(a) if b is None else self._call(a, b), adt)
+        if dt != adt:  # computed in dt, cast back to a's dtype at every step, as NumPy's
+            return self._at_each(a, indices, b, dt, what, adt)
         by = _AT_BY.get(self.__name__) if self._np is not None else None
         if by is not None and not (by in ("divide", "power") and dt.kind not in "fc"):
             return _astype(getattr(_at(a)[indices], by)(b), dt)
@@ -442,11 +463,17 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             return _astype(_at(a)[indices].apply(self._call), dt)
         return self._at_each(a, indices, b, dt, what)
 
-    def _at_each(self, a, indices, b, dt, what):
-        """Index by index, in the index's C order (a function with no scatter rule)."""
+    def _at_each(self, a, indices, b, dt, what, adt=None):
+        """Index by index, in the index's C order (a function with no scatter rule, or
+        a result cast back to ``a``'s dtype ``adt`` after each step)."""
         from .._at import at as _at
 
         gnp = _gnp()
+        adt = dt if adt is None else adt
+
+        def step(cur, *bj):
+            return _astype(self._call(_astype(cur, dt), *bj), adt)
+
         if any(i is None or i is Ellipsis for i in indices):
             raise NotImplementedError(
                 f"{what}: indices with None or ... are not supported for this ufunc; write "
@@ -455,7 +482,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         bshape = _np.broadcast_shapes(*(_shape(indices[k]) for k in adv)) if adv else ()
         if not bshape:
             sel = _at(a)[indices].get()
-            return _at(a)[indices].set(_astype(self._call(sel, b), dt))
+            return _at(a)[indices].set(step(sel, *(() if b is None else (b,))))
         k = 1
         for s in bshape:
             k *= s
@@ -464,14 +491,15 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         # b as the selection a[indices], its broadcast index dimensions first, flattened
         sel_shape = _shape(_at(a)[indices].get())
         front = adv[0] if adv == list(range(adv[0], adv[-1] + 1)) else 0
-        b = gnp.broadcast_to(b, sel_shape)
-        b = gnp.moveaxis(b, tuple(range(front, front + len(bshape))),
-                         tuple(range(len(bshape))))
-        b = gnp.reshape(b, (k,) + _shape(b)[len(bshape):])
+        if b is not None:
+            b = gnp.broadcast_to(b, sel_shape)
+            b = gnp.moveaxis(b, tuple(range(front, front + len(bshape))),
+                             tuple(range(len(bshape))))
+            b = gnp.reshape(b, (k,) + _shape(b)[len(bshape):])
         for j in range(k):
             idx = tuple(i if isinstance(i, slice) else i[j] for i in flat)
             cur = _at(a)[idx].get()
-            a = _at(a)[idx].set(_astype(self._call(cur, b[j]), dt))
+            a = _at(a)[idx].set(step(cur, *(() if b is None else (b[j],))))
         return a
 
     # ---- reduceat ----------------------------------------------------------------------

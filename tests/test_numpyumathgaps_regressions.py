@@ -1,0 +1,105 @@
+"""Regressions found by porting NumPy's test_umath.py / test_ufunc.py
+(tests/conformance/test_numpy_umath_gaps.py): each compares gpuad.numpy with NumPy itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.testing import check_grads
+from tests.conftest import to_numpy
+
+
+def _same(got, want):
+    got, want = to_numpy(got), np.asarray(want)
+    assert got.dtype == want.dtype and got.shape == want.shape, (got, want)
+    np.testing.assert_array_equal(got, want)
+
+
+def test_nan_initial_propagates_through_max_and_min(backend):
+    """gnp.max(x, initial=nan) gave max(x): the NaN initial was compared, never taken."""
+    x = np.array([1.0, 2.0])
+    for f in ("max", "min"):
+        _same(getattr(gnp, f)(x, initial=np.nan), getattr(np, f)(x, initial=np.nan))
+    _same(gnp.maximum.reduce(x, initial=np.nan), np.maximum.reduce(x, initial=np.nan))
+    g = ad.grad(lambda a: gnp.sum(gnp.max(a, axis=1, initial=2.5)))(
+        np.array([[1.0, 3.0], [2.0, 0.0]])
+    )
+    np.testing.assert_array_equal(to_numpy(g), [[0, 1], [0, 0]])
+
+
+def test_reduce_of_a_0d_array_along_axis_0(backend):
+    """NumPy reduces a 0-d array along axis 0 (the default) to itself; gpuad raised
+    AxisError."""
+    _same(gnp.add.reduce(np.array(3.0)), np.add.reduce(np.array(3.0)))
+    _same(gnp.maximum.reduce(np.array(3.0), axis=-1), np.maximum.reduce(np.array(3.0), axis=-1))
+    with pytest.raises(np.exceptions.AxisError):
+        gnp.add.reduce(np.array(3.0), axis=(0,))
+    g = ad.grad(lambda a: gnp.multiply.reduce(a * 2.0))(np.array(3.0))
+    assert float(to_numpy(g)) == 2.0
+
+
+def test_explicit_initial_none_means_no_identity(backend):
+    """add.reduce(empty, initial=None) gave 0.0; NumPy raises (no identity)."""
+    with pytest.raises(ValueError):
+        np.add.reduce(np.zeros(0), initial=None)
+    with pytest.raises(ValueError, match="identity"):
+        gnp.add.reduce(np.zeros(0), initial=None)
+    with pytest.raises(ValueError):
+        gnp.add.reduce(np.ones(3), where=np.array([True, False, True]), initial=None)
+    _same(gnp.add.reduce(np.array([1.0, 2.0]), initial=None), 3.0)
+
+
+def test_reduce_out_must_have_the_result_shape(backend):
+    """add.reduce(x, axis=0, out=<shape (1, 3)>) filled out by broadcasting; NumPy raises."""
+    x = np.ones((2, 3))
+    with pytest.raises(ValueError):
+        np.add.reduce(x, axis=0, out=np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="out="):
+        gnp.add.reduce(x, axis=0, out=np.zeros((1, 3)))
+    o = np.zeros((1, 3))
+    assert gnp.add.reduce(x, axis=0, keepdims=True, out=o) is o
+    _same(o, np.full((1, 3), 2.0))
+
+
+def test_none_in_an_out_tuple_is_a_new_array(backend):
+    """modf(x, out=(None, b)) returned (None, b); NumPy returns a new first output."""
+    x = np.array([1.5, 2.25])
+    b = np.zeros(2)
+    frac, whole = gnp.modf(x, out=(None, b))
+    assert whole is b
+    _same(frac, np.modf(x)[0])
+    _same(b, np.modf(x)[1])
+
+
+def test_out_ellipsis_gives_arrays(backend):
+    """out=... (NumPy: new arrays, 0-d ones too) raised TypeError."""
+    r = gnp.sin(np.array(1.0), out=...)
+    assert np.ndim(r) == 0 and not isinstance(r, np.generic)
+    _same(r, np.sin(np.array(1.0), out=...))
+
+
+def test_ufunc_at_keeps_the_array_dtype(backend):
+    """add.at(int array, i, 1.5) and add.at(float32 array, i, float64) returned a float64
+    array; NumPy casts back to the array's dtype after every step."""
+    for a, b, name in [
+        (np.array([-3, 0]), 1.5, "add"),
+        (np.array([1, 2]), np.array(2.5), "multiply"),
+        (np.arange(4, dtype=np.float32), np.array(1e-9), "add"),
+        (np.array([4, 2]), None, "sqrt"),
+    ]:
+        want = a.copy()
+        getattr(np, name).at(want, [0, 0], *(() if b is None else (b,)))
+        _same(getattr(gnp, name).at(a, np.array([0, 0]), *(() if b is None else (b,))), want)
+    with pytest.raises(TypeError, match="complex"):
+        gnp.add.at(np.ones(2), np.array([0]), 1j)
+    check_grads(
+        lambda a, b: gnp.add.at(a, np.array([0, 0, 2]), b),
+        (np.arange(4.0, dtype=np.float32), np.array(0.5)),
+        order=1,
+        modes=("rev",),
+        rtol=1e-3,
+        atol=1e-3,
+    )
