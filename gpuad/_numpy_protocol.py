@@ -1055,6 +1055,9 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
     nin, nout = ufunc.nin, ufunc.nout
     if len(inputs) < nin:
         raise TypeError(f"{what}: takes {nin} array argument(s), got {len(inputs)}")
+    if len(inputs) > nin + nout:
+        raise TypeError(f"{what}: takes from {nin} to {nin + nout} positional arguments but "
+                        f"{len(inputs)} were given (as NumPy)")
     if len(inputs) > nin:  # out= given positionally
         if "out" in kwargs:
             raise TypeError(f"{what}: cannot specify 'out' as both a positional and keyword "

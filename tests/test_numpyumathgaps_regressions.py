@@ -103,3 +103,34 @@ def test_ufunc_at_keeps_the_array_dtype(backend):
         rtol=1e-3,
         atol=1e-3,
     )
+
+
+def test_reduce_out_dtype_takes_part_in_the_loop(backend):
+    """add.reduce(float32, out=<float64>) summed in float32; NumPy sums in out's dtype."""
+    a = np.array([0.1, 0.2, 0.3], np.float32)
+    o, w = np.zeros(()), np.zeros(())
+    gnp.add.reduce(a, out=o)
+    np.add.reduce(a, out=w)
+    assert o == w
+    u8 = np.ones(1000, np.uint8)
+    o16 = np.zeros((), np.uint16)
+    gnp.add.reduce(u8, out=o16)
+    assert o16 == 1000
+
+
+def test_too_many_ufunc_arguments_is_a_type_error(backend):
+    """hypot(a, a, a, a) raised ValueError about out=; NumPy raises TypeError."""
+    a = np.array([1.0])
+    with pytest.raises(TypeError):
+        np.hypot(a, a, a, a)
+    with pytest.raises(TypeError, match="positional"):
+        gnp.hypot(a, a, a, a)
+
+
+def test_ufunc_functions_pickle_by_reference():
+    """pickle.dumps(gnp.sin) failed (a function made inside prim()); NumPy's ufuncs pickle."""
+    import pickle
+
+    for name in ("sin", "add", "float_power", "modf", "deg2rad"):
+        f = getattr(gnp, name)
+        assert pickle.loads(pickle.dumps(f)) is f

@@ -27,6 +27,7 @@ modes and to any order:
 from __future__ import annotations
 
 import operator
+import sys as _sys
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any
@@ -215,12 +216,18 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             where = None
         dt = self._reduce_dtype(a, axis, dtype, initial, where, keepdims, what, noid)
+        o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+        if dtype is None and self._np is not None and getattr(o, "dtype", None) is not None:
+            try:  # out='s dtype takes part in choosing the loop, as NumPy's (uint8 into uint16)
+                dt = self._np.resolve_dtypes((_np.dtype(o.dtype), _dtype(a), None),
+                                             reduction=True)[0]
+            except (TypeError, ValueError):
+                pass  # (the write into out= says why)
         nd = len(_shape(a))
         # a 0-d array reduces along axis 0 (or -1) to itself, as NumPy's
         axes = () if nd == 0 and not isinstance(axis, tuple | list) and axis is not None \
             and operator.index(axis) in (0, -1) else _norm_axes(axis, nd, what)
         if out is not None:  # NumPy neither broadcasts the result into out= nor drops axes
-            o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
             want = tuple(1 if i in axes else s for i, s in enumerate(_shape(a))) if keepdims \
                 else tuple(s for i, s in enumerate(_shape(a)) if i not in axes)
             if o is not None and not isinstance(o, tuple) and _shape(o) != want:
@@ -602,6 +609,11 @@ def attach_all(namespace: dict) -> None:
         if isinstance(uf, _np.ufunc) and uf.signature is None and \
                 fn.__class__ is FunctionType:
             attach(fn, uf)
+            mod = _sys.modules.get(fn.__module__)
+            if getattr(mod, fn.__qualname__, None) is not fn:
+                # pickled by reference, as NumPy's ufuncs: gpuad.numpy.<name> (a function
+                # made inside another one, or renamed, could not be found by pickle)
+                fn.__module__, fn.__qualname__ = namespace["__name__"], name
 
 
 def frompyfunc(func: Callable, /, nin: int, nout: int, *, identity: Any = None) -> ufunc:
