@@ -951,14 +951,17 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
         if dtype is not None:
             inputs = tuple(_cast(a, dtype) for a in inputs)
         return _finish(fn(*inputs, **kwargs), out, where, ufunc.nout, what, casting)
+    own = getattr(_lookup("numpy", name), method, None)  # gpuad.numpy's ufunc object's
+    if method == "reduce" and own is not None:  # (where=, initial=, out= with NumPy's rules)
+        if where is not True:
+            kwargs["where"] = where
+        return own(*inputs, dtype=dtype, out=out, **kwargs)
     if where is not True:
         raise TypeError(f"{what}: where= is not supported on gpuad Tensors; mask the input "
                         f"with gnp.where first")
-    own = getattr(_lookup("numpy", name), method, None)  # gpuad.numpy's ufunc object's
-    if method in ("reduce", "accumulate", "reduceat") and own is not None and (
-            method == "reduceat" or name not in (_REDUCE if method == "reduce"
-                                                 else _ACCUMULATE)):
-        return _finish(own(*inputs, dtype=dtype, **kwargs), out, True, 1, what)
+    if method in ("accumulate", "reduceat") and own is not None and (
+            method == "reduceat" or name not in _ACCUMULATE):
+        return own(*inputs, dtype=dtype, out=out, **kwargs)
     if method in ("reduce", "accumulate"):
         table = _REDUCE if method == "reduce" else _ACCUMULATE
         target = table.get(name)

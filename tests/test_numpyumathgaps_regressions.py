@@ -8,6 +8,7 @@ import pytest
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad.backends import get_backend
 from gpuad.testing import check_grads
 from tests.conftest import to_numpy
 
@@ -134,3 +135,58 @@ def test_ufunc_functions_pickle_by_reference():
     for name in ("sin", "add", "float_power", "modf", "deg2rad"):
         f = getattr(gnp, name)
         assert pickle.loads(pickle.dumps(f)) is f
+
+
+def test_reductions_refuse_an_out_of_another_shape(backend):
+    """sum/max/mean(x, axis=0, out=<shape (1, 4)>) broadcast into out; NumPy raises."""
+    x = np.arange(12.0).reshape(3, 4)
+    for f in ("sum", "max", "mean", "cumsum"):
+        with pytest.raises(ValueError):
+            getattr(np, f)(x, axis=0, out=np.zeros((1, 4) if f != "cumsum" else (1, 12)))
+        with pytest.raises(ValueError, match="out="):
+            getattr(gnp, f)(x, axis=0, out=np.zeros((1, 4) if f != "cumsum" else (1, 12)))
+    o = np.zeros((3, 4))
+    assert gnp.clip(np.array([1.0, 5.0, 9.0, -1.0]), 0.0, 4.0, out=o) is o  # (broadcasts)
+    np.testing.assert_array_equal(o, np.broadcast_to([1.0, 4.0, 4.0, 0.0], (3, 4)))
+
+
+def test_nan_initial_is_skipped_by_fmax_and_nanmax(backend):
+    """fmax.reduce / nanmax ignore a NaN initial=, as NumPy's."""
+    a = np.array([1.0, 2.0])
+    _same(gnp.fmax.reduce(a, initial=np.nan), np.fmax.reduce(a, initial=np.nan))
+    _same(
+        gnp.nanmax(np.array([1.0, np.nan]), initial=np.nan),
+        np.nanmax(np.array([1.0, np.nan]), initial=np.nan),
+    )
+
+
+def test_accumulate_and_reduceat_with_out_compute_in_outs_dtype(backend):
+    """add.accumulate(float32, out=<float64>) summed in float32; NumPy sums in float64."""
+    a = np.array([0.1, 0.2, 0.3], np.float32)
+    for call in (
+        lambda m, o: m.add.accumulate(a, out=o),
+        lambda m, o: m.add.reduceat(a, np.array([0, 1]), out=o[:2]),
+    ):
+        o, w = np.zeros(3), np.zeros(3)
+        call(gnp, o)
+        call(np, w)
+        np.testing.assert_array_equal(o, w)
+    _same(
+        gnp.add.accumulate(np.ones((2, 3)), axis=(0,)),
+        np.add.accumulate(np.ones((2, 3)), axis=(0,)),
+    )
+
+
+def test_numpy_reduce_on_tensors_takes_where_and_initial_none(backend):
+    """np.add.reduce(t, where=mask) raised TypeError, np.add.reduce(empty t, initial=None)
+    gave 0; both now go to gnp.add.reduce with NumPy's rules."""
+    if get_backend().name != "numpy":
+        pytest.skip("NumPy's ufunc methods take NumPy arrays")
+    t = ad.tensor(np.array([1.0, 2.0, 4.0]), requires_grad=True)
+    w = np.array([True, False, True])
+    _same(
+        np.maximum.reduce(t, where=w, initial=0.0),
+        np.maximum.reduce(np.array([1.0, 2.0, 4.0]), where=w, initial=0.0),
+    )
+    with pytest.raises(ValueError):
+        np.add.reduce(ad.tensor(np.zeros(0), requires_grad=True), initial=None)

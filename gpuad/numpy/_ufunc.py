@@ -216,13 +216,8 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             where = None
         dt = self._reduce_dtype(a, axis, dtype, initial, where, keepdims, what, noid)
+        dt = _out_loop(self, a, dt, dtype, out)  # (uint8 summed into a uint16 out=)
         o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
-        if dtype is None and self._np is not None and getattr(o, "dtype", None) is not None:
-            try:  # out='s dtype takes part in choosing the loop, as NumPy's (uint8 into uint16)
-                dt = self._np.resolve_dtypes((_np.dtype(o.dtype), _dtype(a), None),
-                                             reduction=True)[0]
-            except (TypeError, ValueError):
-                pass  # (the write into out= says why)
         nd = len(_shape(a))
         # a 0-d array reduces along axis 0 (or -1) to itself, as NumPy's
         axes = () if nd == 0 and not isinstance(axis, tuple | list) and axis is not None \
@@ -353,6 +348,8 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         nd = len(_shape(a))
         if nd == 0:
             raise TypeError(f"{what}: cannot accumulate on a scalar (a 0-d array)")
+        if isinstance(axis, tuple | list) and len(axis) == 1:
+            axis = axis[0]  # (NumPy takes a 1-tuple)
         if axis is None or isinstance(axis, tuple | list):
             if axis is None and nd == 1:
                 axis = 0
@@ -368,6 +365,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             dt = _np.dtype(dtype) if dtype is not None else \
                 self._eval_dtype(_dtype(a), _dtype(a))
+        dt = _out_loop(self, a, dt, dtype, out)
         return _finish(self._accumulate(a, ax, dt), out, what)
 
     def _accumulate(self, a, ax: int, dt):
@@ -546,6 +544,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             if bad.size:
                 raise IndexError(f"{what}: index {int(bad[0])} out-of-bounds [0, {n})")
             dt = _np.dtype(dtype) if dtype is not None else _dtype(a)
+        dt = _out_loop(self, a, dt, dtype, out)
         gnp = _gnp()
         pre = (slice(None),) * ax
         x = _astype(a, dt)
@@ -559,6 +558,18 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
                 pieces.append(x[pre + (slice(s, s + 1),)])
         r = gnp.concatenate(pieces, axis=ax) if pieces else x[pre + (slice(0, 0),)]
         return _finish(_astype(r, dt), out, what)
+
+
+def _out_loop(u, a, dt, dtype, out):
+    """The loop dtype of a reduce-like method with ``out=`` and no ``dtype=``: NumPy promotes
+    with out's dtype (float32 values summed into a float64 out= are summed in float64)."""
+    o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    if dtype is not None or u._np is None or getattr(o, "dtype", None) is None:
+        return dt
+    try:
+        return u._np.resolve_dtypes((_np.dtype(o.dtype), _dtype(a), None), reduction=True)[0]
+    except (TypeError, ValueError):
+        return dt  # (the write into out= says why)
 
 
 def _key_of(u) -> tuple:
