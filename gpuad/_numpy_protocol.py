@@ -1061,6 +1061,8 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
     if len(inputs) > nin + nout:
         raise TypeError(f"{what}: takes from {nin} to {nin + nout} positional arguments but "
                         f"{len(inputs)} were given (as NumPy)")
+    if any(o is Ellipsis for o in inputs[nin:]):
+        raise TypeError(f"{what}: out=... is only allowed as a keyword argument (as NumPy)")
     if len(inputs) > nin:  # out= given positionally
         if "out" in kwargs:
             raise TypeError(f"{what}: cannot specify 'out' as both a positional and keyword "
@@ -1075,6 +1077,9 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
     arrays = out is Ellipsis  # NumPy's out=...: new arrays, 0-d ones too, never scalars
     if arrays:
         out = None
+    elif out.__class__ is tuple and any(o is Ellipsis for o in out):
+        raise TypeError(f"{what}: must use `...` as `out=...` and not per-operand/in a tuple "
+                        f"(as NumPy)")
     if out is not None:
         out = out if out.__class__ is tuple else (out,)
         if len(out) != nout:

@@ -190,3 +190,20 @@ def test_numpy_reduce_on_tensors_takes_where_and_initial_none(backend):
     )
     with pytest.raises(ValueError):
         np.add.reduce(ad.tensor(np.zeros(0), requires_grad=True), initial=None)
+
+
+def test_out_ellipsis_in_methods_and_its_errors(backend):
+    """add.reduce(a, out=...) raised AttributeError; out=(...,) and a positional ... are
+    NumPy's TypeErrors."""
+    a = np.arange(3.0)
+    _same(gnp.add.reduce(a, out=...), np.add.reduce(a, out=...))
+    _same(gnp.add.accumulate(a, out=...), np.add.accumulate(a, out=...))
+    for call in (
+        lambda m: m.negative(a, out=(...,)),
+        lambda m: m.add(a, 1.0, ...),
+        lambda m: m.add.reduce(a, out=(...,)),
+    ):
+        with pytest.raises(TypeError):
+            call(np)
+        with pytest.raises(TypeError, match=r"\.\.\."):
+            call(gnp)

@@ -216,6 +216,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             where = None
         dt = self._reduce_dtype(a, axis, dtype, initial, where, keepdims, what, noid)
+        given, out = out, _no_ellipsis(out, what)
         dt = _out_loop(self, a, dt, dtype, out)  # (uint8 summed into a uint16 out=)
         o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
         nd = len(_shape(a))
@@ -229,7 +230,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
                 raise ValueError(f"{what}: out= has shape {_shape(o)}, the reduction gives "
                                  f"{want} (NumPy raises here too)")
         r = self._reduce(a, axes, dt, keepdims, initial, where, what, noid)
-        return _finish(r, out, what)
+        return _finish(r, ... if given is Ellipsis else out, what)
 
     def _reduce_dtype(self, a, axis, dtype, initial, where, keepdims, what, noid=False):
         if self._np is None:
@@ -365,8 +366,9 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             dt = _np.dtype(dtype) if dtype is not None else \
                 self._eval_dtype(_dtype(a), _dtype(a))
+        given, out = out, _no_ellipsis(out, what)
         dt = _out_loop(self, a, dt, dtype, out)
-        return _finish(self._accumulate(a, ax, dt), out, what)
+        return _finish(self._accumulate(a, ax, dt), ... if given is Ellipsis else out, what)
 
     def _accumulate(self, a, ax: int, dt):
         gnp = _gnp()
@@ -544,6 +546,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             if bad.size:
                 raise IndexError(f"{what}: index {int(bad[0])} out-of-bounds [0, {n})")
             dt = _np.dtype(dtype) if dtype is not None else _dtype(a)
+        given, out = out, _no_ellipsis(out, what)
         dt = _out_loop(self, a, dt, dtype, out)
         gnp = _gnp()
         pre = (slice(None),) * ax
@@ -557,7 +560,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             else:
                 pieces.append(x[pre + (slice(s, s + 1),)])
         r = gnp.concatenate(pieces, axis=ax) if pieces else x[pre + (slice(0, 0),)]
-        return _finish(_astype(r, dt), out, what)
+        return _finish(_astype(r, dt), ... if given is Ellipsis else out, what)
 
 
 def _out_loop(u, a, dt, dtype, out):
@@ -570,6 +573,17 @@ def _out_loop(u, a, dt, dtype, out):
         return u._np.resolve_dtypes((_np.dtype(o.dtype), _dtype(a), None), reduction=True)[0]
     except (TypeError, ValueError):
         return dt  # (the write into out= says why)
+
+
+def _no_ellipsis(out, what: str):
+    """``out`` for the checks of a method (None for NumPy's ``out=...``); ``...`` inside a
+    tuple raises NumPy's TypeError."""
+    if out is Ellipsis:
+        return None
+    if isinstance(out, tuple) and any(o is Ellipsis for o in out):
+        raise TypeError(f"{what}: must use `...` as `out=...` and not per-operand/in a tuple "
+                        f"(NumPy raises here too)")
+    return out
 
 
 def _key_of(u) -> tuple:
@@ -588,6 +602,8 @@ def _host_ints(indices, what: str) -> _np.ndarray:
 
 
 def _finish(r, out, what: str):
+    if out is Ellipsis:  # NumPy's out=...: an array, never a scalar
+        return _np.asarray(r) if isinstance(r, _np.generic) else r
     if out is None:
         return r
     from .._numpy_protocol import _finish as finish
