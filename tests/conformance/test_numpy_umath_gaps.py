@@ -799,6 +799,20 @@ OUT_CASES = {
     "reduceat_out_shape_mismatch": Case(
         lambda m, a: m.add.reduceat(a, A([0, 2]), out=m.zeros((3,))), np.ones(4)
     ),
+    "matvec_vecmat_out": Case(
+        lambda m, a, b: (
+            m.matvec(a, b, out=b),
+            b.copy(),
+            m.vecmat(b, a, out=b),
+            m.vecdot(a[:, 0], b, out=m.zeros(2)),
+        ),
+        np.arange(18.0).reshape(2, 3, 3),
+        np.arange(6.0).reshape(2, 3),
+    ),
+    "sincos_overlaps": Case(
+        lambda m, a: (m.sin(a[:-1], out=a[1:]), a.copy(), m.cos(a[1:], out=a[:-1]), a.copy()),
+        np.linspace(-3.0, 3.0, 9),
+    ),
     "memoverlap_accumulate_out": Case(
         lambda m, a: (m.add.accumulate(a, out=a), a.copy()), np.arange(5.0)
     ),
@@ -1106,13 +1120,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ("test_umath", "TestSpecialFloats", "test_sincos_values", _S),
     ("test_umath", "TestSpecialFloats", "test_sincos_underflow", _S),
     ("test_umath", "TestSpecialFloats", "test_sincos_errors", _FPE),
-    (
-        "test_umath",
-        "TestSpecialFloats",
-        "test_sincos_overlaps",
-        "n/a: NumPy writing a ufunc result into an overlapping view of its input (gpuad.numpy "
-        "computes before it writes out=)",
-    ),
+    ("test_umath", "TestSpecialFloats", "test_sincos_overlaps", "here: test_out[sincos_overlaps]"),
     ("test_umath", "TestSpecialFloats", "test_sqrt_values", _S),
     ("test_umath", "TestSpecialFloats", "test_abs_values", _S),
     ("test_umath", "TestSpecialFloats", "test_square_values", _S),
@@ -1537,12 +1545,7 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
         "test_vecdot_matvec_vecmat_complex",
         "here: test_values[vecdot_matvec_vecmat_complex]",
     ),
-    (
-        "test_ufunc",
-        "TestUfunc",
-        "test_matvec_vecmat_out",
-        "n/a: out= of the gufuncs vecdot/matvec/vecmat (gpuad.numpy's are functions without out=)",
-    ),
+    ("test_ufunc", "TestUfunc", "test_matvec_vecmat_out", "here: test_out[matvec_vecmat_out]"),
     (
         "test_ufunc",
         "TestUfunc",
