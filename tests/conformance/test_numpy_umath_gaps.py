@@ -809,6 +809,10 @@ OUT_CASES = {
         np.arange(18.0).reshape(2, 3, 3),
         np.arange(6.0).reshape(2, 3),
     ),
+    "where_param_buffer_output": Case(
+        lambda m, a: m.add(a, a, out=m.zeros(10, np.complex128), where=np.arange(10) < 5),
+        np.ones(10, np.int64),
+    ),
     "sincos_overlaps": Case(
         lambda m, a: (m.sin(a[:-1], out=a[1:]), a.copy(), m.cos(a[1:], out=a[:-1]), a.copy()),
         np.linspace(-3.0, 3.0, 9),
@@ -1601,7 +1605,12 @@ GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ("test_ufunc", "TestUfunc", "test_scalar_reduction", "here: test_values[scalar_reduction]"),
     ("test_ufunc", "TestUfunc", "test_casting_out_param", "here: test_out[casting_out_param]"),
     ("test_ufunc", "TestUfunc", "test_where_param", "here: test_out[where_param]"),
-    ("test_ufunc", "TestUfunc", "test_where_param_buffer_output", "here: test_out[where_param]"),
+    (
+        "test_ufunc",
+        "TestUfunc",
+        "test_where_param_buffer_output",
+        "here: test_out[where_param_buffer_output]",
+    ),
     (
         "test_ufunc",
         "TestUfunc",
