@@ -867,7 +867,9 @@ def _finish(r, out, where, nout: int, what: str, casting: str = "unsafe"):
         _check_out(o, v, what, casting)
     for o, v in pairs:
         _write_out(o, v, what, casting)
-    return out[0] if len(out) == 1 else out
+    # an output given as None is a new array, as NumPy's modf(x, out=(None, b))
+    outs = tuple(v if o is None else o for o, v in zip(out, rs, strict=True))
+    return outs[0] if len(outs) == 1 else outs
 
 
 def _args_ok(types) -> bool:
@@ -950,14 +952,17 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
         if dtype is not None:
             inputs = tuple(_cast(a, dtype) for a in inputs)
         return _finish(fn(*inputs, **kwargs), out, where, ufunc.nout, what, casting)
+    own = getattr(_lookup("numpy", name), method, None)  # gpuad.numpy's ufunc object's
+    if method == "reduce" and own is not None:  # (where=, initial=, out= with NumPy's rules)
+        if where is not True:
+            kwargs["where"] = where
+        return own(*inputs, dtype=dtype, out=out, **kwargs)
     if where is not True:
         raise TypeError(f"{what}: where= is not supported on gpuad Tensors; mask the input "
                         f"with gnp.where first")
-    own = getattr(_lookup("numpy", name), method, None)  # gpuad.numpy's ufunc object's
-    if method in ("reduce", "accumulate", "reduceat") and own is not None and (
-            method == "reduceat" or name not in (_REDUCE if method == "reduce"
-                                                 else _ACCUMULATE)):
-        return _finish(own(*inputs, dtype=dtype, **kwargs), out, True, 1, what)
+    if method in ("accumulate", "reduceat") and own is not None and (
+            method == "reduceat" or name not in _ACCUMULATE):
+        return own(*inputs, dtype=dtype, out=out, **kwargs)
     if method in ("reduce", "accumulate"):
         table = _REDUCE if method == "reduce" else _ACCUMULATE
         target = table.get(name)
@@ -1054,6 +1059,11 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
     nin, nout = ufunc.nin, ufunc.nout
     if len(inputs) < nin:
         raise TypeError(f"{what}: takes {nin} array argument(s), got {len(inputs)}")
+    if len(inputs) > nin + nout:
+        raise TypeError(f"{what}: takes from {nin} to {nin + nout} positional arguments but "
+                        f"{len(inputs)} were given (as NumPy)")
+    if any(o is Ellipsis for o in inputs[nin:]):
+        raise TypeError(f"{what}: out=... is only allowed as a keyword argument (as NumPy)")
     if len(inputs) > nin:  # out= given positionally
         if "out" in kwargs:
             raise TypeError(f"{what}: cannot specify 'out' as both a positional and keyword "
@@ -1065,6 +1075,12 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
         raise TypeError(f"{what}: unexpected keyword argument(s) {bad}")
     kwargs = dict(kwargs)
     out = kwargs.pop("out", None)
+    arrays = out is Ellipsis  # NumPy's out=...: new arrays, 0-d ones too, never scalars
+    if arrays:
+        out = None
+    elif out.__class__ is tuple and any(o is Ellipsis for o in out):
+        raise TypeError(f"{what}: must use `...` as `out=...` and not per-operand/in a tuple "
+                        f"(as NumPy)")
     if out is not None:
         out = out if out.__class__ is tuple else (out,)
         if len(out) != nout:
@@ -1085,7 +1101,11 @@ def ufunc_call(ufunc, inputs: tuple, kwargs: dict):
     if _batched_among(inputs, kwargs):
         return _dispatch_batched(ufunc, what, _ufunc_body, (ufunc, "__call__", inputs, kwargs),
                                  {}, None)
-    return _ufunc_body(ufunc, "__call__", inputs, kwargs)
+    r = _ufunc_body(ufunc, "__call__", inputs, kwargs)
+    if arrays:
+        r = tuple(_np.asarray(v) if isinstance(v, _np.generic) else v for v in r) \
+            if nout > 1 else _np.asarray(r) if isinstance(r, _np.generic) else r
+    return r
 
 
 def with_ufunc_keywords(fn: Callable, ufunc) -> Callable:

@@ -183,7 +183,7 @@ def clip(x, a_min=None, a_max=None, out=None):
     if out is not None:
         from ._more_sig import _to_out
 
-        return _to_out(r, out, "clip", "same_kind")
+        return _to_out(r, out, "clip", "same_kind", exact=False)
     return r
 
 

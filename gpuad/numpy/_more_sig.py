@@ -58,16 +58,21 @@ _SUM_PARAMS = _F.SUM_PARAMS
 _edge_of = _F.edge_of
 
 
-def _to_out(r, out, name, casting: str | None = None):
+def _to_out(r, out, name, casting: str | None = None, *, exact: bool = True):
     """Write ``r`` into ``out`` as NumPy's ``out=`` does (recorded on a Tensor), after the
-    checks of ``out=`` (``_numpy_protocol._check_out``: gradient, NumPy's ``casting``)."""
+    checks of ``out=`` (``_numpy_protocol._check_out``: gradient, NumPy's ``casting``, and
+    ``exact``: the very shape of the result, as NumPy's reductions and array functions want;
+    the ufunc-based clip broadcasts into ``out``)."""
     if out is None:
         return r
     if isinstance(out, tuple):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
-    _check_out(out, r, name, casting, fits=False)
+    if exact and out is not None and tuple(shape(out)) != tuple(shape(r)):
+        raise ValueError(f"{name}: out= has shape {tuple(shape(out))}, the result has shape "
+                         f"{tuple(shape(r))} (NumPy raises here too)")
+    _check_out(out, r, name, casting, fits=not exact)
     if isinstance(out, Tensor):
         assign_inplace(out, r, None)
     else:
@@ -313,7 +318,11 @@ def _extreme(base, a, axis, out, keepdims, initial, where, name, larger):
     r = base(a, axis, keepdims=keepdims)
     if initial is not None:  # the comparison by a primitive: gpuad.jit records it
         rd = data(r)
-        r = _r.where(_r.less(rd, initial) if larger else _r.greater(rd, initial), initial, r)
+        cond = _r.less(rd, initial) if larger else _r.greater(rd, initial)
+        if name in ("max", "min") and _np.dtype(rd.dtype).kind in "fc":
+            # a NaN initial= propagates, as NumPy's (nanmax/nanmin and fmax/fmin skip it)
+            cond = _r.logical_or(cond, _r.isnan(data(initial)))
+        r = _r.where(cond, initial, r)
     return _to_out(r, out, name)
 
 

@@ -27,6 +27,7 @@ modes and to any order:
 from __future__ import annotations
 
 import operator
+import sys as _sys
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any
@@ -197,25 +198,41 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
     # ---- reduce ------------------------------------------------------------------------
 
     def reduce(self, a: Any, axis: Any = 0, dtype: Any = None, out: Any = None,
-               keepdims: bool = False, initial: Any = None, where: Any = None) -> Any:
+               keepdims: bool = False, initial: Any = _np._NoValue, where: Any = None) -> Any:
         """``a`` folded with the ufunc along ``axis`` (an int, a tuple, or None for all),
-        as ``numpy.<ufunc>.reduce``. Example: ``gnp.add.reduce(x, axis=1, keepdims=True)``"""
+        as ``numpy.<ufunc>.reduce``; ``initial=None`` given explicitly means no identity (an
+        empty reduction or a ``where=`` mask raise), as NumPy's.
+        Example: ``gnp.add.reduce(x, axis=1, keepdims=True)``"""
         self._binary("reduce")
         what = f"{self.__name__}.reduce"
         a = _as_array(a)
+        noid = initial is None and self._np is not None  # (frompyfunc's: JAX's None)
+        if initial is _np._NoValue:
+            initial = None
         if where is not None and where is not True:
             wdt = _dtype(where)
             if wdt != _np.bool_:
                 raise TypeError(f"{what}: where= must be a boolean array, got dtype {wdt}")
         else:
             where = None
-        dt = self._reduce_dtype(a, axis, dtype, initial, where, keepdims, what)
+        dt = self._reduce_dtype(a, axis, dtype, initial, where, keepdims, what, noid)
+        given, out = out, _no_ellipsis(out, what)
+        dt = _out_loop(self, a, dt, dtype, out)  # (uint8 summed into a uint16 out=)
+        o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
         nd = len(_shape(a))
-        axes = _norm_axes(axis, nd, what)
-        r = self._reduce(a, axes, dt, keepdims, initial, where, what)
-        return _finish(r, out, what)
+        # a 0-d array reduces along axis 0 (or -1) to itself, as NumPy's
+        axes = () if nd == 0 and not isinstance(axis, tuple | list) and axis is not None \
+            and operator.index(axis) in (0, -1) else _norm_axes(axis, nd, what)
+        if out is not None:  # NumPy neither broadcasts the result into out= nor drops axes
+            want = tuple(1 if i in axes else s for i, s in enumerate(_shape(a))) if keepdims \
+                else tuple(s for i, s in enumerate(_shape(a)) if i not in axes)
+            if o is not None and not isinstance(o, tuple) and _shape(o) != want:
+                raise ValueError(f"{what}: out= has shape {_shape(o)}, the reduction gives "
+                                 f"{want} (NumPy raises here too)")
+        r = self._reduce(a, axes, dt, keepdims, initial, where, what, noid)
+        return _finish(r, ... if given is Ellipsis else out, what)
 
-    def _reduce_dtype(self, a, axis, dtype, initial, where, keepdims, what):
+    def _reduce_dtype(self, a, axis, dtype, initial, where, keepdims, what, noid=False):
         if self._np is None:
             if where is not None and self._identity is None and initial is None:
                 raise ValueError(f"{what}: the reduction has no identity, so to use a where "
@@ -228,7 +245,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             return _np.dtype(dtype) if dtype is not None else \
                 self._eval_dtype(_dtype(a), _dtype(a))
         kw = {} if where is None else {"where": _np.ones(_standin(a).shape, bool)}
-        if initial is not None:  # (initial=None would mean "no identity" to NumPy)
+        if initial is not None or noid:  # (initial=None means "no identity" to NumPy)
             kw["initial"] = _weak(initial)
         try:
             r = self._np.reduce(_standin(a), axis=axis, dtype=dtype, keepdims=keepdims, **kw)
@@ -236,7 +253,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             raise type(e)(f"{what}: {e} (NumPy raises here too)") from None
         return _dtype(r)
 
-    def _reduce(self, a, axes, dt, keepdims, initial, where, what):
+    def _reduce(self, a, axes, dt, keepdims, initial, where, what, noid=False):
         gnp = _gnp()
         shape = _shape(a)
         kept = tuple(1 if i in axes else s for i, s in enumerate(shape))
@@ -244,7 +261,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         n = 1
         for i in axes:
             n *= shape[i]
-        if n == 0 and initial is None and self._identity is None:
+        if n == 0 and initial is None and (self._identity is None or noid):
             raise ValueError(f"{what}: zero-size array to reduction operation "
                              f"{self.__name__} which has no identity")
         by = _REDUCE_BY.get(self.__name__) if self._np is not None else None
@@ -332,6 +349,8 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         nd = len(_shape(a))
         if nd == 0:
             raise TypeError(f"{what}: cannot accumulate on a scalar (a 0-d array)")
+        if isinstance(axis, tuple | list) and len(axis) == 1:
+            axis = axis[0]  # (NumPy takes a 1-tuple)
         if axis is None or isinstance(axis, tuple | list):
             if axis is None and nd == 1:
                 axis = 0
@@ -347,7 +366,9 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             dt = _np.dtype(dtype) if dtype is not None else \
                 self._eval_dtype(_dtype(a), _dtype(a))
-        return _finish(self._accumulate(a, ax, dt), out, what)
+        given, out = out, _no_ellipsis(out, what)
+        dt = _out_loop(self, a, dt, dtype, out)
+        return _finish(self._accumulate(a, ax, dt), ... if given is Ellipsis else out, what)
 
     def _accumulate(self, a, ax: int, dt):
         gnp = _gnp()
@@ -428,13 +449,20 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         else:
             dt = self._eval_dtype(_dtype(a), *(() if b is None else (
                 b if b.__class__ in (bool, int, float, complex) else _dtype(b),)))
-        a = _astype(a, dt)
+        adt = _dtype(a)
+        if dt != adt and dt.kind == "c" and adt.kind != "c":
+            raise TypeError(f"{what}: the update is complex ({dt}) and {adt} array cannot hold "
+                            f"it (NumPy warns and drops the imaginary part); update a complex "
+                            f"copy, or pass the real part")
         if b is not None:
             b = _astype(_as_array(b), dt)
         if not isinstance(indices, tuple):
             indices = (indices,)
         if len(indices) == 0:  # a[()] is all of a
-            return _astype(self._call(a) if b is None else self._call(a, b), dt)
+            a = _astype(a, dt)
+            return _astype(self._call(a) if b is None else self._call(a, b), adt)
+        if dt != adt:  # computed in dt, cast back to a's dtype at every step, as NumPy's
+            return self._at_each(a, indices, b, dt, what, adt)
         by = _AT_BY.get(self.__name__) if self._np is not None else None
         if by is not None and not (by in ("divide", "power") and dt.kind not in "fc"):
             return _astype(getattr(_at(a)[indices], by)(b), dt)
@@ -442,11 +470,17 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             return _astype(_at(a)[indices].apply(self._call), dt)
         return self._at_each(a, indices, b, dt, what)
 
-    def _at_each(self, a, indices, b, dt, what):
-        """Index by index, in the index's C order (a function with no scatter rule)."""
+    def _at_each(self, a, indices, b, dt, what, adt=None):
+        """Index by index, in the index's C order (a function with no scatter rule, or
+        a result cast back to ``a``'s dtype ``adt`` after each step)."""
         from .._at import at as _at
 
         gnp = _gnp()
+        adt = dt if adt is None else adt
+
+        def step(cur, *bj):
+            return _astype(self._call(_astype(cur, dt), *bj), adt)
+
         if any(i is None or i is Ellipsis for i in indices):
             raise NotImplementedError(
                 f"{what}: indices with None or ... are not supported for this ufunc; write "
@@ -455,7 +489,7 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         bshape = _np.broadcast_shapes(*(_shape(indices[k]) for k in adv)) if adv else ()
         if not bshape:
             sel = _at(a)[indices].get()
-            return _at(a)[indices].set(_astype(self._call(sel, b), dt))
+            return _at(a)[indices].set(step(sel, *(() if b is None else (b,))))
         k = 1
         for s in bshape:
             k *= s
@@ -464,14 +498,15 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
         # b as the selection a[indices], its broadcast index dimensions first, flattened
         sel_shape = _shape(_at(a)[indices].get())
         front = adv[0] if adv == list(range(adv[0], adv[-1] + 1)) else 0
-        b = gnp.broadcast_to(b, sel_shape)
-        b = gnp.moveaxis(b, tuple(range(front, front + len(bshape))),
-                         tuple(range(len(bshape))))
-        b = gnp.reshape(b, (k,) + _shape(b)[len(bshape):])
+        if b is not None:
+            b = gnp.broadcast_to(b, sel_shape)
+            b = gnp.moveaxis(b, tuple(range(front, front + len(bshape))),
+                             tuple(range(len(bshape))))
+            b = gnp.reshape(b, (k,) + _shape(b)[len(bshape):])
         for j in range(k):
             idx = tuple(i if isinstance(i, slice) else i[j] for i in flat)
             cur = _at(a)[idx].get()
-            a = _at(a)[idx].set(_astype(self._call(cur, b[j]), dt))
+            a = _at(a)[idx].set(step(cur, *(() if b is None else (b[j],))))
         return a
 
     # ---- reduceat ----------------------------------------------------------------------
@@ -511,6 +546,8 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             if bad.size:
                 raise IndexError(f"{what}: index {int(bad[0])} out-of-bounds [0, {n})")
             dt = _np.dtype(dtype) if dtype is not None else _dtype(a)
+        given, out = out, _no_ellipsis(out, what)
+        dt = _out_loop(self, a, dt, dtype, out)
         gnp = _gnp()
         pre = (slice(None),) * ax
         x = _astype(a, dt)
@@ -523,7 +560,30 @@ class ufunc(metaclass=_UfuncType):  # noqa: N801  (NumPy's and JAX's name)
             else:
                 pieces.append(x[pre + (slice(s, s + 1),)])
         r = gnp.concatenate(pieces, axis=ax) if pieces else x[pre + (slice(0, 0),)]
-        return _finish(_astype(r, dt), out, what)
+        return _finish(_astype(r, dt), ... if given is Ellipsis else out, what)
+
+
+def _out_loop(u, a, dt, dtype, out):
+    """The loop dtype of a reduce-like method with ``out=`` and no ``dtype=``: NumPy promotes
+    with out's dtype (float32 values summed into a float64 out= are summed in float64)."""
+    o = out[0] if isinstance(out, tuple) and len(out) == 1 else out
+    if dtype is not None or u._np is None or getattr(o, "dtype", None) is None:
+        return dt
+    try:
+        return u._np.resolve_dtypes((_np.dtype(o.dtype), _dtype(a), None), reduction=True)[0]
+    except (TypeError, ValueError):
+        return dt  # (the write into out= says why)
+
+
+def _no_ellipsis(out, what: str):
+    """``out`` for the checks of a method (None for NumPy's ``out=...``); ``...`` inside a
+    tuple raises NumPy's TypeError."""
+    if out is Ellipsis:
+        return None
+    if isinstance(out, tuple) and any(o is Ellipsis for o in out):
+        raise TypeError(f"{what}: must use `...` as `out=...` and not per-operand/in a tuple "
+                        f"(NumPy raises here too)")
+    return out
 
 
 def _key_of(u) -> tuple:
@@ -542,6 +602,8 @@ def _host_ints(indices, what: str) -> _np.ndarray:
 
 
 def _finish(r, out, what: str):
+    if out is Ellipsis:  # NumPy's out=...: an array, never a scalar
+        return _np.asarray(r) if isinstance(r, _np.generic) else r
     if out is None:
         return r
     from .._numpy_protocol import _finish as finish
@@ -574,6 +636,11 @@ def attach_all(namespace: dict) -> None:
         if isinstance(uf, _np.ufunc) and uf.signature is None and \
                 fn.__class__ is FunctionType:
             attach(fn, uf)
+            mod = _sys.modules.get(fn.__module__)
+            if getattr(mod, fn.__qualname__, None) is not fn:
+                # pickled by reference, as NumPy's ufuncs: gpuad.numpy.<name> (a function
+                # made inside another one, or renamed, could not be found by pickle)
+                fn.__module__, fn.__qualname__ = namespace["__name__"], name
 
 
 def frompyfunc(func: Callable, /, nin: int, nout: int, *, identity: Any = None) -> ufunc:
