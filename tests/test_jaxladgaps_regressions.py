@@ -46,3 +46,28 @@ def test_lax_reciprocal(backend):
     np.testing.assert_allclose(to_numpy(lax.reciprocal(z)), 1 / z)
     with pytest.raises(TypeError, match="reciprocal"):
         lax.reciprocal(np.array([2], np.int32))
+
+
+def test_lax_float16_contractions_accumulate_in_float32(backend):
+    # lax.dot of float16 rounded every partial sum (NumPy's half loops): 2% off over 2048
+    # terms, where XLA (jax.lax) accumulates in float32 and rounds once.
+    r = np.random.default_rng(0)
+    a = r.uniform(0.5, 1.5, (3, 2048)).astype(np.float16)
+    b = r.uniform(0.5, 1.5, (2048, 2)).astype(np.float16)
+    want = (a.astype(np.float32) @ b.astype(np.float32)).astype(np.float16)
+    for got in (
+        lax.dot(a, b),
+        lax.dot_general(a, b, (((1,), (0,)), ((), ()))),
+        lax.batch_matmul(a[None], b[None])[0],
+    ):
+        got = np.asarray(to_numpy(got))
+        assert got.dtype == np.float16
+        np.testing.assert_allclose(got.astype(np.float32), want.astype(np.float32), rtol=1e-3)
+    u = np.ones((3, 2), np.float16)
+    ga, gb = ad.grad(lambda a, b: (lax.dot(a, b) * u).sum(), (0, 1))(a, b)
+    assert np.asarray(to_numpy(ga)).dtype == np.float16
+    np.testing.assert_allclose(
+        np.asarray(to_numpy(gb), np.float32),
+        np.broadcast_to(a.astype(np.float32).sum(0)[:, None], (2048, 2)),
+        rtol=1e-3,
+    )
