@@ -66,6 +66,12 @@ def _keep_dtype(y, operand):
     return y if _np.dtype(y.dtype) == dt else gnp.astype(y, dt)
 
 
+def _wide(x):
+    """float16 data in float32: lax (XLA) accumulates half-precision sums and products in
+    float32 and rounds once, where NumPy's half loops round every partial result."""
+    return gnp.astype(x, _np.float32) if _dtype(x) == _np.float16 else x
+
+
 # ---- reductions -------------------------------------------------------------------------------
 
 
@@ -73,14 +79,14 @@ def reduce_sum(operand: Any, axes: Sequence[int]) -> Any:
     """The sum over ``axes``, in the operand's dtype. Example: ``lax.reduce_sum(x, (0,))``"""
     _check_kind("reduce_sum", operand, "iufc")
     ax = _axes("reduce_sum", axes, len(_shape(operand)))
-    return _keep_dtype(gnp.sum(operand, axis=ax), operand)
+    return _keep_dtype(gnp.sum(_wide(operand), axis=ax), operand)
 
 
 def reduce_prod(operand: Any, axes: Sequence[int]) -> Any:
     """The product over ``axes``, in the operand's dtype. Example: ``lax.reduce_prod(x, (1,))``"""
     _check_kind("reduce_prod", operand, "iufc")
     ax = _axes("reduce_prod", axes, len(_shape(operand)))
-    return _keep_dtype(gnp.prod(operand, axis=ax), operand)
+    return _keep_dtype(gnp.prod(_wide(operand), axis=ax), operand)
 
 
 def _chooser(op: str, fn, high: bool):
@@ -380,7 +386,7 @@ def cumsum(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
         axis,
         reverse,
         "iufc",
-        lambda x, a: _keep_dtype(gnp.cumsum(x, axis=a), operand),
+        lambda x, a: _keep_dtype(gnp.cumsum(_wide(x), axis=a), operand),
     )
 
 
@@ -392,7 +398,7 @@ def cumprod(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
         axis,
         reverse,
         "iufc",
-        lambda x, a: _keep_dtype(gnp.cumprod(x, axis=a), operand),
+        lambda x, a: _keep_dtype(gnp.cumprod(_wide(x), axis=a), operand),
     )
 
 

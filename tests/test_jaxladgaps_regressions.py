@@ -71,3 +71,24 @@ def test_lax_float16_contractions_accumulate_in_float32(backend):
         np.broadcast_to(a.astype(np.float32).sum(0)[:, None], (2048, 2)),
         rtol=1e-3,
     )
+
+
+def test_lax_float16_sums_accumulate_in_float32(backend):
+    # lax.reduce_sum of float16 along a strided axis summed row by row in float16: 5 units in
+    # the last place off over 300 terms, where XLA accumulates in float32 and rounds once.
+    r = np.random.default_rng(5)
+    a = r.uniform(0.5, 1.5, (300, 3)).astype(np.float16)
+    want = a.astype(np.float64).sum(0)
+    for got in (
+        lax.reduce_sum(a, (0,)),
+        lax.reduce(a, np.float16(0), lax.add, (0,)),
+        lax.cumsum(a, 0)[-1],
+        lax.cumsum(a, 0, reverse=True)[0],
+    ):
+        got = np.asarray(to_numpy(got))
+        assert got.dtype == np.float16
+        np.testing.assert_allclose(got.astype(np.float64), want, rtol=1e-3)
+    p = a[:40]
+    want = np.prod(p.astype(np.float64), 0)
+    for got in (lax.reduce_prod(p, (0,)), lax.cumprod(p, 0)[-1]):
+        np.testing.assert_allclose(np.asarray(to_numpy(got), np.float64), want, rtol=1e-3)
