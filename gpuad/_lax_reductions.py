@@ -95,6 +95,8 @@ def _chooser(op: str, fn, high: bool):
         ax = _axes(op, axes, len(_shape(operand)))
         if _empty_reduction(operand, ax):
             return _identity_fill(operand, ax, _extreme(_dtype(operand), not high))
+        if ax and _dtype(operand).kind == "c":
+            return _complex_choice(fn, operand, ax)
         return fn(operand, axis=ax) if ax else operand
 
     f.__name__ = f.__qualname__ = op
@@ -103,6 +105,34 @@ def _chooser(op: str, fn, high: bool):
         f"gradient equally). Example: ``lax.{op}(x, (0,))``"
     )
     return f
+
+
+def _complex_choice(fn, x, ax):
+    """The max or min of complex values (lexicographic order) with lax's derivative, which
+    ``gnp.max`` refuses for complex values: the cotangent is split evenly among the elements
+    equal to the result."""
+    from ._lax_elementwise import complex as make_complex
+    from ._numpy_protocol import stop_gradient
+
+    const = stop_gradient(x)
+    m = fn(const, axis=ax, keepdims=True)
+    mask = gnp.equal(const, m)
+    count = gnp.sum(mask, axis=ax, keepdims=True)
+    real = _np.finfo(_dtype(x)).dtype
+    weights = gnp.astype(mask, real) / gnp.astype(gnp.maximum(count, 1), real)
+
+    def part(p):  # by parts, so that an infinite part meets no 0 * inf
+        p = gnp.where(mask, p, gnp.zeros_like(p))
+        return gnp.sum(p * weights, axis=ax, keepdims=True)
+
+    picked = make_complex(part(gnp.real(x)), part(gnp.imag(x)))
+    # one element per result: ``picked`` is that element; among finite ties it is their mean,
+    # whose rounding may differ from them: there keep the value chosen, ``picked``'s derivative
+    tied = gnp.logical_and(count > 1, gnp.isfinite(m))
+    safe = gnp.where(tied, picked, gnp.zeros_like(picked))
+    out = gnp.where(tied, m + (safe - stop_gradient(safe)), picked)
+    out = gnp.where(count == 0, m, out)  # a NaN result equals no element
+    return gnp.squeeze(out, axis=ax)
 
 
 reduce_max = _chooser("reduce_max", gnp.max, True)
@@ -281,6 +311,13 @@ def _monoid_reduce(name: str, x, init, dimensions):
         "and": reduce_and,
         "or": reduce_or,
     }[name](x, dimensions)
+    if (
+        name in ("max", "min")
+        and _dtype(x).kind == "c"
+        and not hasattr(init, "requires_grad")
+        and _np.asarray(init) == _np.asarray(-_np.inf if name == "max" else _np.inf)
+    ):
+        return red  # lax's identity for complex max/min: nothing to combine (as jax.lax)
     comb = {
         "add": gnp.add,
         "mul": gnp.multiply,

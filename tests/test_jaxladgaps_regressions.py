@@ -92,3 +92,26 @@ def test_lax_float16_sums_accumulate_in_float32(backend):
     want = np.prod(p.astype(np.float64), 0)
     for got in (lax.reduce_prod(p, (0,)), lax.cumprod(p, 0)[-1]):
         np.testing.assert_allclose(np.asarray(to_numpy(got), np.float64), want, rtol=1e-3)
+
+
+def test_lax_complex_reduce_max_min_are_differentiable(backend):
+    # lax.reduce_max / reduce(x, -inf, lax.max, dims) of complex values raised ComplexError
+    # under grad, where jax.lax differentiates them: the cotangent goes to the element chosen
+    # (lexicographic order), split evenly among ties.
+    x = np.array([[1 + 2j, 1 + 3j, 0 + 5j], [2 + 0j, 2 + 0j, -1 + 9j]])
+    u = np.array([1 + 1j, 2 - 1j])
+    for f in (
+        lambda x: lax.reduce_max(x, (1,)),
+        lambda x: lax.reduce(x, np.complex128(-np.inf), lax.max, (1,)),
+    ):
+        out, pull = ad.vjp(f, x)
+        np.testing.assert_array_equal(to_numpy(out), [1 + 3j, 2 + 0j])
+        (g,) = pull(u)
+        np.testing.assert_allclose(to_numpy(g), [[0, 1 + 1j, 0], [1 - 0.5j, 1 - 0.5j, 0]])
+    t = np.ones_like(x) * (1 + 1j)
+    np.testing.assert_allclose(to_numpy(ad.jvp(lambda x: lax.reduce_min(x, (0,)), (x,), (t,))[1]),
+                               [1 + 1j] * 3)  # fmt: skip
+    z = (np.arange(6.0) + 1j * np.arange(6.0)[::-1]).astype(np.complex64).reshape(2, 3)
+    assert np.asarray(to_numpy(lax.reduce_max(z, (0, 1)))).dtype == np.complex64
+    assert np.asarray(to_numpy(ad.vjp(lambda z: lax.reduce_max(z, (1,)), z)[1](
+        np.ones(2, np.complex64))[0])).dtype == np.complex64  # fmt: skip

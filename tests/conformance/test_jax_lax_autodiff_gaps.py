@@ -95,7 +95,9 @@ GAPS = (  # (class, JAX test, where its port is or why there is none)
     ("LaxAutodiffTest", "testTransposeGrad", f"covered: {AD}[transpose_]"),
     ("LaxAutodiffTest", "testReduceGrad",
      f"covered: {AD}[reduce_] (float64); the complex add: "
-     "here: test_grads_match_jax[reduce_add_complex_01,reduce_add_complex_all]; float16: "
+     "here: test_grads_match_jax[reduce_add_complex_01,reduce_add_complex_all]; complex max "
+     "and min (gpuad raised ComplexError): here: test_grads_match_jax[reduce_max_complex,"
+     "reduce_min_complex_all,reduce_max_complex_ties]; float16: "
      "here: test_float16_reductions_match_jax[reduce_sum,reduce_add,reduce_prod]"),
     ("LaxAutodiffTest", "testReducePairGrad", f"covered: {AD}[reduce_pair_]"),
     ("LaxAutodiffTest", "testReduceWindowGrad",
@@ -479,6 +481,21 @@ GRAD_CASES = {  # name: (fn(L, *args), args, tolerance); derivatives in every fl
     "reduce_add_complex_all": (
         lambda L, x: L.reduce(x * x, np.complex128(0), L.add, (0, 1, 2)),
         [_f("raca", (3, 4, 5)) + 1j * _f("raca2", (3, 4, 5))],
+        1e-10,
+    ),
+    "reduce_max_complex": (
+        lambda L, x: L.reduce(x, np.complex128(-np.inf), L.max, (1, 2)),
+        [_distinct("rmc", (3, 4, 5)) + 1j * _distinct("rmc2", (3, 4, 5))],
+        1e-10,
+    ),
+    "reduce_min_complex_all": (
+        lambda L, x: L.reduce(x * x, np.complex64(np.inf), L.min, (0, 1, 2)),
+        [(_distinct("rnc", (3, 4, 5)) + 1j * _distinct("rnc2", (3, 4, 5))).astype(np.complex64)],
+        1e-5,
+    ),
+    "reduce_max_complex_ties": (
+        lambda L, x: L.reduce_max(L.concatenate([x, x], 0), (0,)),
+        [_distinct("rmt", (2, 3)) + 1j * _distinct("rmt2", (2, 3))],
         1e-10,
     ),
     "cumsum_f32_rev": (
