@@ -59,8 +59,9 @@ GAPS = (  # (class, JAX test, where its port is or why there is none)
     ("LaxAutodiffTest", "testConvWithGeneralPaddingGrad",
      f"covered: {AD}[conv_with_general_padding]"),
     ("LaxAutodiffTest", "testConvGeneralDilatedGrad",
-     f"covered: {AD}[conv_]; an lhs with an empty spatial axis: "
-     "here: test_grads_match_jax[conv_empty_spatial]"),
+     f"covered: {AD}[conv_]; an lhs with an empty spatial axis and complex operands "
+     "(JAX's grad_inexact_dtypes): here: test_grads_match_jax[conv_empty_spatial,"
+     "conv_complex_groups]"),
     ("LaxAutodiffTest", "testDotGrad",
      f"covered: {AD}[dot_] (precision= is accepted; there is no jaxpr to keep it in); "
      "float16 (JAX's float_dtypes): here: test_float16_contractions_match_jax"),
@@ -470,6 +471,16 @@ GRAD_CASES = {  # name: (fn(L, *args), args, tolerance); derivatives in every fl
     "conv_empty_spatial": (
         lambda L, a, b: _conv(L, a, b),
         [_f("ces", (2, 2, 0, 4)), _f("ces2", (2, 2, 1, 2))],
+        1e-10,
+    ),
+    "conv_complex_groups": (
+        lambda L, a, b: L.conv_general_dilated(
+            a, b, (1, 2), ((1, 0), (0, 1)), (2, 1), (2, 2), feature_group_count=2
+        ),
+        [
+            _f("ccg", (2, 4, 6, 7)) + 1j * _f("ccg2", (2, 4, 6, 7)),
+            _f("ccg3", (4, 2, 1, 2)) + 1j * _f("ccg4", (4, 2, 1, 2)),
+        ],
         1e-10,
     ),
     "reduce_add_complex_01": (
