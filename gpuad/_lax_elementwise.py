@@ -36,12 +36,17 @@ _KIND_NAMES = {
 
 
 def _special(name: str):
-    """``gpuad.scipy.special.<name>``, loaded on first use (SciPy is optional)."""
+    """``gpuad.scipy.special.<name>``, loaded on first use (SciPy is optional), its result in
+    the operands' dtype as lax's (SciPy widens float16 to float64 or float32)."""
 
     def call(*args):
         from .scipy import special
 
-        return getattr(special, name)(*args)
+        out = getattr(special, name)(*args)
+        dts = [d for d in map(_dtype, args) if d is not None]
+        if dts and _dtype(out) != dts[-1]:
+            out = gnp.astype(out, dts[-1])
+        return out
 
     call.__name__ = name
     return call
@@ -153,17 +158,18 @@ def _unary(op: str, x, kinds: str) -> None:
     _check_kind(op, x, kinds)
 
 
-_ACCURACY = {"exp", "exp2", "log", "log1p", "expm1", "tanh", "sin", "cos", "tan", "sqrt",
-             "cbrt"}
+_ACCURACY = {"exp", "exp2", "log", "log1p", "expm1", "tanh", "sin", "cos", "tan", "sqrt", "cbrt"}
 
 
 def _make_unary(op: str, fn, kinds: str, doc: str):
     if op in _ACCURACY:
+
         def f(x, *, accuracy=None):
             _check_accuracy(op, accuracy)
             _unary(op, x, kinds)
             return fn(x)
     else:
+
         def f(x):
             _unary(op, x, kinds)
             return fn(x)
@@ -442,8 +448,10 @@ def complex(x: Any, y: Any) -> Any:  # noqa: A001
     from .complex_rules import make_complex
 
     real_dt = _np.finfo(cdt).dtype
-    return make_complex(gnp.astype(x, real_dt) if _dtype(x) is not None else x,
-                        gnp.astype(y, real_dt) if _dtype(y) is not None else y)
+    return make_complex(
+        gnp.astype(x, real_dt) if _dtype(x) is not None else x,
+        gnp.astype(y, real_dt) if _dtype(y) is not None else y,
+    )
 
 
 def _real_or_imag(op: str, fn):
@@ -483,6 +491,15 @@ def rsqrt(x: Any, *, accuracy: Any = None) -> Any:
     _check_accuracy("rsqrt", accuracy)
     _unary("rsqrt", x, _INEXACT)
     return gnp.reciprocal(gnp.sqrt(x))
+
+
+def reciprocal(x: Any) -> Any:
+    """``1 / x`` of a floating or complex operand (lax refuses integers).
+
+    Example: ``lax.reciprocal(x)``
+    """
+    _unary("reciprocal", x, _INEXACT)
+    return gnp.reciprocal(x)
 
 
 def is_finite(x: Any) -> Any:

@@ -66,6 +66,12 @@ def _keep_dtype(y, operand):
     return y if _np.dtype(y.dtype) == dt else gnp.astype(y, dt)
 
 
+def _wide(x):
+    """float16 data in float32: lax (XLA) accumulates half-precision sums and products in
+    float32 and rounds once, where NumPy's half loops round every partial result."""
+    return gnp.astype(x, _np.float32) if _dtype(x) == _np.float16 else x
+
+
 # ---- reductions -------------------------------------------------------------------------------
 
 
@@ -73,14 +79,14 @@ def reduce_sum(operand: Any, axes: Sequence[int]) -> Any:
     """The sum over ``axes``, in the operand's dtype. Example: ``lax.reduce_sum(x, (0,))``"""
     _check_kind("reduce_sum", operand, "iufc")
     ax = _axes("reduce_sum", axes, len(_shape(operand)))
-    return _keep_dtype(gnp.sum(operand, axis=ax), operand)
+    return _keep_dtype(gnp.sum(_wide(operand), axis=ax), operand)
 
 
 def reduce_prod(operand: Any, axes: Sequence[int]) -> Any:
     """The product over ``axes``, in the operand's dtype. Example: ``lax.reduce_prod(x, (1,))``"""
     _check_kind("reduce_prod", operand, "iufc")
     ax = _axes("reduce_prod", axes, len(_shape(operand)))
-    return _keep_dtype(gnp.prod(operand, axis=ax), operand)
+    return _keep_dtype(gnp.prod(_wide(operand), axis=ax), operand)
 
 
 def _chooser(op: str, fn, high: bool):
@@ -89,6 +95,8 @@ def _chooser(op: str, fn, high: bool):
         ax = _axes(op, axes, len(_shape(operand)))
         if _empty_reduction(operand, ax):
             return _identity_fill(operand, ax, _extreme(_dtype(operand), not high))
+        if ax and _dtype(operand).kind == "c":
+            return _complex_choice(fn, operand, ax)
         return fn(operand, axis=ax) if ax else operand
 
     f.__name__ = f.__qualname__ = op
@@ -97,6 +105,34 @@ def _chooser(op: str, fn, high: bool):
         f"gradient equally). Example: ``lax.{op}(x, (0,))``"
     )
     return f
+
+
+def _complex_choice(fn, x, ax):
+    """The max or min of complex values (lexicographic order) with lax's derivative, which
+    ``gnp.max`` refuses for complex values: the cotangent is split evenly among the elements
+    equal to the result."""
+    from ._lax_elementwise import complex as make_complex
+    from ._numpy_protocol import stop_gradient
+
+    const = stop_gradient(x)
+    m = fn(const, axis=ax, keepdims=True)
+    mask = gnp.equal(const, m)
+    count = gnp.sum(mask, axis=ax, keepdims=True)
+    real = _np.finfo(_dtype(x)).dtype
+    weights = gnp.astype(mask, real) / gnp.astype(gnp.maximum(count, 1), real)
+
+    def part(p):  # by parts, so that an infinite part meets no 0 * inf
+        p = gnp.where(mask, p, gnp.zeros_like(p))
+        return gnp.sum(p * weights, axis=ax, keepdims=True)
+
+    picked = make_complex(part(gnp.real(x)), part(gnp.imag(x)))
+    # one element per result: ``picked`` is that element; among finite ties it is their mean,
+    # whose rounding may differ from them: there keep the value chosen, ``picked``'s derivative
+    tied = gnp.logical_and(count > 1, gnp.isfinite(m))
+    safe = gnp.where(tied, picked, gnp.zeros_like(picked))
+    out = gnp.where(tied, m + (safe - stop_gradient(safe)), picked)
+    out = gnp.where(count == 0, m, out)  # a NaN result equals no element
+    return gnp.squeeze(out, axis=ax)
 
 
 reduce_max = _chooser("reduce_max", gnp.max, True)
@@ -275,6 +311,13 @@ def _monoid_reduce(name: str, x, init, dimensions):
         "and": reduce_and,
         "or": reduce_or,
     }[name](x, dimensions)
+    if (
+        name in ("max", "min")
+        and _dtype(x).kind == "c"
+        and not hasattr(init, "requires_grad")
+        and _np.asarray(init) == _np.asarray(-_np.inf if name == "max" else _np.inf)
+    ):
+        return red  # lax's identity for complex max/min: nothing to combine (as jax.lax)
     comb = {
         "add": gnp.add,
         "mul": gnp.multiply,
@@ -380,7 +423,7 @@ def cumsum(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
         axis,
         reverse,
         "iufc",
-        lambda x, a: _keep_dtype(gnp.cumsum(x, axis=a), operand),
+        lambda x, a: _keep_dtype(gnp.cumsum(_wide(x), axis=a), operand),
     )
 
 
@@ -392,7 +435,7 @@ def cumprod(operand: Any, axis: int = 0, reverse: bool = False) -> Any:
         axis,
         reverse,
         "iufc",
-        lambda x, a: _keep_dtype(gnp.cumprod(x, axis=a), operand),
+        lambda x, a: _keep_dtype(gnp.cumprod(_wide(x), axis=a), operand),
     )
 
 
@@ -521,16 +564,23 @@ class Precision(enum.Enum):
 def _higher_precision(a: _np.dtype, b: _np.dtype) -> _np.dtype:
     """The dtype lax (XLA's HigherPrecisionType) computes a product of ``a`` and ``b`` in:
     complex first, then the wider exponent, the longer mantissa, more bits, signed."""
+
     def rank(dt):
         real = _np.finfo(dt).dtype if dt.kind == "c" else dt
         fl = real.kind == "f"
-        return (dt.kind == "c", _np.finfo(real).maxexp if fl else -1,
-                _np.finfo(real).nmant if fl else -1, 8 * real.itemsize if real.kind != "b" else 1,
-                real.kind != "u")
+        return (
+            dt.kind == "c",
+            _np.finfo(real).maxexp if fl else -1,
+            _np.finfo(real).nmant if fl else -1,
+            8 * real.itemsize if real.kind != "b" else 1,
+            real.kind != "u",
+        )
 
     if rank(a) == rank(b):
-        raise TypeError(f"lax.dot_general: operands of dtypes {a} and {b} have no common "
-                        f"type; convert one with lax.convert_element_type")
+        raise TypeError(
+            f"lax.dot_general: operands of dtypes {a} and {b} have no common "
+            f"type; convert one with lax.convert_element_type"
+        )
     return a if rank(a) > rank(b) else b
 
 
@@ -590,11 +640,23 @@ def dot_general(
     pt = None if preferred_element_type is None else _np.dtype(preferred_element_type)
     if pt is None and _dtype(lhs) != _dtype(rhs):
         pt = _higher_precision(_dtype(lhs), _dtype(rhs))
-    if pt is not None:
-        from ._lax_elementwise import convert_element_type
+    from ._lax_elementwise import convert_element_type
 
+    if pt is not None:
         lhs, rhs = convert_element_type(lhs, pt), convert_element_type(rhs, pt)
-    return gnp.einsum(f"{''.join(lsub)},{''.join(rsub)}->{''.join(out)}", lhs, rhs)
+    spec = f"{''.join(lsub)},{''.join(rsub)}->{''.join(out)}"
+    if _dtype(lhs) == _np.float16:
+        return _half_product(gnp.einsum, spec, lhs, rhs)
+    return gnp.einsum(spec, lhs, rhs)
+
+
+def _half_product(fn, *args):
+    """A float16 contraction accumulated in float32 and rounded once, as XLA and cuBLAS
+    compute it (NumPy's float16 loops round every partial sum: 2% off over 2048 terms)."""
+    from ._lax_elementwise import convert_element_type
+
+    args = [a if isinstance(a, str) else convert_element_type(a, _np.float32) for a in args]
+    return convert_element_type(fn(*args), _np.float16)
 
 
 def dot(
@@ -623,6 +685,8 @@ def batch_matmul(lhs: Any, rhs: Any, precision: Any = None) -> Any:
             f"dimensions and agreeing inner sizes, got {_fmt(lhs)} and {_fmt(rhs)}"
         )
     _same_dtype("batch_matmul", lhs, rhs)
+    if _dtype(lhs) == _np.float16:
+        return _half_product(gnp.matmul, lhs, rhs)
     return gnp.matmul(lhs, rhs)
 
 
