@@ -145,8 +145,9 @@ def _refuse_under_jit(mode: str) -> None:
         raise trace.TracerError(
             f"jit: the {mode} derivative of odeint at {trace.user_line()} inside a compiled "
             f"function: it integrates the {'adjoint' if mode == 'reverse' else 'sensitivity'} "
-            f"system with SciPy's LSODA on the host, which chooses its steps from the values, "
-            f"so a recorded program cannot replay it. Take the derivative outside gpuad.jit "
+            f"system with SciPy's LSODA on the host, which chooses its steps from each "
+            f"traced value, so a recorded program cannot replay it. Take the derivative outside "
+            f"gpuad.jit "
             f"(odeint itself, without a derivative, compiles; so may func)")
 
 

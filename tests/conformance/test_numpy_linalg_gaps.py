@@ -969,13 +969,21 @@ def test_multi_dot(backend, case):
         _grads(case, lambda *xs: NL.multi_dot(list(xs)), *args)
 
 
-def test_multi_dot_out_refused(backend):
-    """``out=`` writes into storage, which gpuad has none of: a TypeError says to use the
-    returned array (docs/porting.md)."""
+def test_multi_dot_out(backend):
+    """``out=`` as NumPy's: the product is written into ``out``, which is returned; a Tensor
+    being recorded into a plain array raises (its gradient would be dropped)."""
     xp = ad.get_backend().xp
     a, b, c = (xp.asarray(x) for x in _MD[:3])
+    want = np.linalg.multi_dot(list(_MD[:3]))
+    for args in ([a, b, c], [a, b]):
+        ref = np.linalg.multi_dot([np.asarray(_MD[k]) for k in range(len(args))])
+        out = xp.zeros(ref.shape)
+        got = NL.multi_dot(args, out=out)
+        assert got is out
+        np.testing.assert_allclose(to_numpy(out), ref, rtol=1e-13)
+    t = ad.tensor(a, requires_grad=True)
     with pytest.raises(TypeError, match="out="):
-        NL.multi_dot([a, b, c], out=xp.zeros((6, 2)))
+        NL.multi_dot([t, b, c], out=xp.zeros(want.shape))
 
 
 def test_tensorinv(backend):
@@ -1332,8 +1340,7 @@ GAPS = (
         (
             "TestMultiDot",
             m,
-            "differs: out= is refused with TypeError (no storage to write "
-            "into); here: test_multi_dot_out_refused",
+            "here: test_multi_dot_out",
         )
         for m in (
             "test_three_arguments_and_out",
