@@ -4,7 +4,9 @@ Upstream: pytorch/pytorch test/nn/. Nine of those files (test_embedding.py, test
 test_multihead_attention.py, test_init.py, test_parametrization.py, test_load_state_dict.py,
 test_module_hooks.py, test_lazy_modules.py, test_packed_sequence.py) are mapped method by method
 in the docstring of test_torch_nn_gaps.py, with their ports there and in the files it names;
-they are not mapped again here. This file maps the one left: test/nn/test_pruning.py, class
+they are not mapped again here, except for the two test_parametrization.py methods that map
+leaves out (``TestNNParametrization::test_register_parametrization_no_grad``, ported here, and
+``TestNNParametrizationDevice::test_weight_norm_parametrization``). This file maps the one left: test/nn/test_pruning.py, class
 ``TestPruningNN`` (34 methods), onto gpuad.nn.utils.prune. ``GAPS`` has one row per upstream
 method: a test of this file ("here"), an earlier port ("covered") or a deliberate difference
 ("differs").
@@ -52,6 +54,7 @@ RNG = np.random.default_rng(7)
 TOL = dict(rtol=1e-12, atol=1e-12)
 
 _C = "test_pruning.py::TestPruningNN"
+_P = "test_parametrization.py::"
 
 GAPS = (
     (_C, "test_validate_pruning_amount_init", "here: test_amount_validation_and_counts"),
@@ -114,11 +117,23 @@ GAPS = (
     (_C, "test_prune_importance_scores", "here: test_prune_method_as_torch"),
     (_C, "test_prune_importance_scores_mimic_default", "here: test_prune_method_as_torch"),
     (_C, "test_rnn_pruning", "here: test_rnn_pruning_against_torch"),
+    # test_parametrization.py methods the map of test_torch_nn_gaps.py leaves out
+    (
+        _P + "TestNNParametrization",
+        "test_register_parametrization_no_grad",
+        "here: test_register_parametrization_no_grad",
+    ),
+    (
+        _P + "TestNNParametrizationDevice",
+        "test_weight_norm_parametrization",
+        "covered: test_torch_nn_utils.py::test_weight_norm_parametrization",
+    ),
 )
 
 
 def test_every_gap_has_a_mapping():
-    assert len(GAPS) == len({(c, n) for c, n, _ in GAPS}) == 34
+    assert len(GAPS) == len({(c, n) for c, n, _ in GAPS}) == 34 + 2
+    assert sum(c == _C for c, _, _ in GAPS) == 34
     for _cls, name, where in GAPS:
         assert where.startswith(("here:", "covered:", "n/a:", "differs:")), name
         for fn, param in re.findall(r"here: (test_\w+)(?:\[(\w+)\])?", where):
@@ -696,3 +711,45 @@ def test_rnn_pruning_against_torch():
         names = dict(gm.named_parameters())
         assert "weight_ih_l0" in names and "weight_ih_l0_orig" not in names
         _same(tm, gm, x)
+
+
+# ---- test_parametrization.py rows the earlier map left out -------------------------------------
+
+
+def test_register_parametrization_no_grad():
+    """A many-to-one parametrization of a weight that needs no gradient: its originals need
+    none either, and the rest of the module still trains, as torch's."""
+
+    class TSplitCat(torch.nn.Module):
+        def right_inverse(self, x):
+            return torch.split(x, x.shape[0] // 2)
+
+        def forward(self, x0, x1):
+            return torch.cat([x0, x1])
+
+    class GSplitCat(gnn.Module):
+        def right_inverse(self, x):
+            return ad.numpy.split(x, 2)
+
+        def forward(self, x0, x1):
+            return ad.numpy.concatenate([x0, x1])
+
+    tm, gm = _pair("Linear", 8, 8)
+    tm.weight.requires_grad = False
+    gm.weight.requires_grad = False
+    torch.nn.utils.parametrize.register_parametrization(tm, "weight", TSplitCat())
+    gnn.utils.parametrize.register_parametrization(gm, "weight", GSplitCat())
+    tp, gp = dict(tm.named_parameters()), dict(gm.named_parameters())
+    assert list(gp) == list(tp)
+    for k in tp:
+        assert gp[k].requires_grad == tp[k].requires_grad, k
+        np.testing.assert_array_equal(_np(gp[k]), _np(tp[k]))
+    assert gm.weight.requires_grad is tm.weight.requires_grad is False
+    x = RNG.normal(size=(3, 8))
+    gy, ty = gm(ad.tensor(x)), tm(torch.tensor(x))
+    np.testing.assert_allclose(_np(gy), _np(ty), **TOL)
+    gy.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(_np(gm.bias.grad), _np(tm.bias.grad), **TOL)
+    for k in ("parametrizations.weight.original0", "parametrizations.weight.original1"):
+        assert gp[k].grad is None and tp[k].grad is None
