@@ -2,14 +2,14 @@
 
 Upstream: pytorch/pytorch test/nn/. Nine of those files (test_embedding.py, test_dropout.py,
 test_multihead_attention.py, test_init.py, test_parametrization.py, test_load_state_dict.py,
-test_module_hooks.py, test_lazy_modules.py, test_packed_sequence.py) are mapped method by method
-in the docstring of test_torch_nn_gaps.py, with their ports there and in the files it names;
-they are not mapped again here, except for the two test_parametrization.py methods that map
-leaves out (``TestNNParametrization::test_register_parametrization_no_grad``, ported here, and
-``TestNNParametrizationDevice::test_weight_norm_parametrization``). This file maps the one left: test/nn/test_pruning.py, class
-``TestPruningNN`` (34 methods), onto gpuad.nn.utils.prune. ``GAPS`` has one row per upstream
-method: a test of this file ("here"), an earlier port ("covered") or a deliberate difference
-("differs").
+test_module_hooks.py, test_lazy_modules.py, test_packed_sequence.py) are mapped method by
+method in the docstring of test_torch_nn_gaps.py, with their ports there and in the files it
+names; they are not mapped again here, except for the two test_parametrization.py methods
+that map leaves out (``TestNNParametrization::test_register_parametrization_no_grad``, ported
+here, and ``TestNNParametrizationDevice::test_weight_norm_parametrization``). This file maps
+the one left: test/nn/test_pruning.py, class ``TestPruningNN`` (34 methods), onto
+gpuad.nn.utils.prune. ``GAPS`` has one row per upstream method: a test of this file ("here"),
+an earlier port ("covered") or a deliberate difference ("differs").
 
 Every port runs the same tensors through torch.nn.utils.prune and gpuad.nn.utils.prune in one
 process (float64, the same weights) and compares masks, pruned tensors, forward values,
@@ -753,3 +753,70 @@ def test_register_parametrization_no_grad():
     np.testing.assert_allclose(_np(gm.bias.grad), _np(tm.bias.grad), **TOL)
     for k in ("parametrizations.weight.original0", "parametrizations.weight.original1"):
         assert gp[k].grad is None and tp[k].grad is None
+
+
+def test_random_pruning_sequences_as_torch():
+    """Random chains of magnitude, norm, mask, identity and global prunings of Linear and
+    convolution layers (distinct random weights, so no ties): the masks, values and gradients
+    as torch's after every step. (A negative-infinity norm is left out: over pruned slices it
+    ties at 0, where torch's topk order is unspecified.)"""
+    rng = np.random.default_rng(5)
+    for trial in range(45):
+        cls, args, xshape = [
+            ("Linear", (6, 5), (2, 6)),
+            ("Conv2d", (3, 4, 3), (1, 3, 5, 5)),
+            ("Conv1d", (2, 3, 2), (2, 2, 6)),
+        ][trial % 3]
+        tm, gm = _pair(cls, *args)
+        for _ in range(int(rng.integers(1, 5))):
+            name = "weight" if rng.random() < 0.8 else "bias"
+            shape = tuple(getattr(tm, name).shape)
+            kind = int(rng.integers(0, 5))
+            if kind == 1 and len(shape) < 2:
+                kind = 0
+            if kind == 4:
+                amount = [0.1, 0.4, 3][int(rng.integers(0, 3))]
+                TP.global_unstructured(
+                    [(tm, "weight"), (tm, "bias")], TP.L1Unstructured, amount=amount
+                )
+                GP.global_unstructured(
+                    [(gm, "weight"), (gm, "bias")], GP.L1Unstructured, amount=amount
+                )
+            else:
+                if kind == 0:
+                    fn, kw = "l1_unstructured", dict(amount=[0.0, 0.3, 0.5, 0, 2][trial % 5])
+                    s = rng.normal(size=shape) if rng.random() < 0.3 else None
+                elif kind == 1:
+                    norms = [1, 2, math.inf, 3] + (["fro"] if len(shape) < 4 else [])
+                    fn, s = "ln_structured", None
+                    kw = dict(
+                        amount=[0.2, 0.5, 1][int(rng.integers(0, 3))],
+                        n=norms[int(rng.integers(0, len(norms)))],
+                        dim=int(rng.integers(-len(shape), len(shape))),
+                    )
+                elif kind == 2:
+                    fn, s = "custom_from_mask", None
+                    kw = dict(mask=(rng.random(shape) < 0.7).astype(float))
+                else:
+                    fn, s, kw = "identity", None, {}
+                tkw = {
+                    k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()
+                }
+                gkw = {k: ad.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+                if s is not None:
+                    tkw["importance_scores"], gkw["importance_scores"] = (
+                        torch.tensor(s),
+                        ad.tensor(s),
+                    )
+                try:
+                    getattr(TP, fn)(tm, name, **tkw)
+                except TypeError as e:  # torch's own failure re-pruning a fully pruned tensor
+                    assert "cannot assign" in str(e)
+                    break
+                getattr(GP, fn)(gm, name, **gkw)
+            for nm in ("weight", "bias"):
+                tmask, gmask = getattr(tm, nm + "_mask", None), getattr(gm, nm + "_mask", None)
+                assert (tmask is None) == (gmask is None), (trial, nm)
+                if tmask is not None:
+                    np.testing.assert_array_equal(_np(gmask), _np(tmask), err_msg=str(trial))
+            _same(tm, gm, rng.normal(size=xshape))
