@@ -6,7 +6,8 @@ test_module_hooks.py, test_lazy_modules.py, test_packed_sequence.py) are mapped 
 method in the docstring of test_torch_nn_gaps.py, with their ports there and in the files it
 names; they are not mapped again here, except for the two test_parametrization.py methods
 that map leaves out (``TestNNParametrization::test_register_parametrization_no_grad``, ported
-here, and ``TestNNParametrizationDevice::test_weight_norm_parametrization``). This file maps
+here, and ``TestNNParametrizationDevice::test_weight_norm_parametrization``) and the three
+test_init.py trunc_normal_ methods it records as checked by hand (ported here). This file maps
 the one left: test/nn/test_pruning.py, class ``TestPruningNN`` (34 methods), onto
 gpuad.nn.utils.prune. ``GAPS`` has one row per upstream method: a test of this file ("here"),
 an earlier port ("covered") or a deliberate difference ("differs").
@@ -55,6 +56,7 @@ TOL = dict(rtol=1e-12, atol=1e-12)
 
 _C = "test_pruning.py::TestPruningNN"
 _P = "test_parametrization.py::"
+_I = "test_init.py::TestNNInitDeviceType"
 
 GAPS = (
     (_C, "test_validate_pruning_amount_init", "here: test_amount_validation_and_counts"),
@@ -128,11 +130,19 @@ GAPS = (
         "test_weight_norm_parametrization",
         "covered: test_torch_nn_utils.py::test_weight_norm_parametrization",
     ),
+    # test_init.py methods that map records as checked by hand only
+    (_I, "test_trunc_normal_narrow_interval", "here: test_trunc_normal_draws[narrow]"),
+    (_I, "test_trunc_normal_unique_values", "here: test_trunc_normal_draws[wide]"),
+    (
+        _I,
+        "test_trunc_normal_no_boundary_values_small_std",
+        "here: test_trunc_normal_draws[small_std]",
+    ),
 )
 
 
 def test_every_gap_has_a_mapping():
-    assert len(GAPS) == len({(c, n) for c, n, _ in GAPS}) == 34 + 2
+    assert len(GAPS) == len({(c, n) for c, n, _ in GAPS}) == 34 + 2 + 3
     assert sum(c == _C for c, _, _ in GAPS) == 34
     for _cls, name, where in GAPS:
         assert where.startswith(("here:", "covered:", "n/a:", "differs:")), name
@@ -820,3 +830,30 @@ def test_random_pruning_sequences_as_torch():
                 if tmask is not None:
                     np.testing.assert_array_equal(_np(gmask), _np(tmask), err_msg=str(trial))
             _same(tm, gm, rng.normal(size=xshape))
+
+
+@pytest.mark.parametrize("case", ["narrow", "wide", "small_std"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_trunc_normal_draws(case, dtype):
+    """nn.init.trunc_normal_: every draw inside [a, b], none on a bound, many distinct values,
+    and the truncated normal's distribution (scipy's KS test), where torch's draws pass too."""
+    stats = pytest.importorskip("scipy.stats")
+    mean, std, a, b = {
+        "narrow": (0.0, 1.0, 2.0, 3.0),
+        "wide": (0.0, 1.0, -2.0, 2.0),
+        "small_std": (0.0, 0.1, -2.0, 2.0),
+    }[case]
+    ad.numpy.random.seed(3)
+    torch.manual_seed(3)
+    t = ad.tensor(np.zeros(10000, dtype=dtype))
+    gnn.init.trunc_normal_(t, mean=mean, std=std, a=a, b=b)
+    tt = torch.zeros(10000, dtype=torch.float32 if dtype == np.float32 else torch.float64)
+    torch.nn.init.trunc_normal_(tt, mean=mean, std=std, a=a, b=b)
+    for v in (_np(t), _np(tt)):
+        assert v.dtype == dtype
+        assert np.isfinite(v).all() and v.min() >= a and v.max() <= b
+        assert not (v == a).any() and not (v == b).any()
+        assert np.unique(v).size > 5000
+        z = (v.astype(np.float64) - mean) / std
+        p = stats.kstest(z, "truncnorm", args=((a - mean) / std, (b - mean) / std)).pvalue
+        assert p > 1e-4
