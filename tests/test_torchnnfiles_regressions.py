@@ -1,8 +1,9 @@
 """Regressions found porting torch's test/nn/test_pruning.py (the comparisons with torch are in
 tests/conformance/test_torch_nn_files_gaps.py): structured pruning's dim and rank checks, the
 PruningContainer's argument checks and indexing, BasePruningMethod.prune, the container mask's
-dtype, global_unstructured's argument types, a failed second pruning, and pickling a module
-whose tensor a forward pre-hook recomputes. Expected values are derived by hand."""
+dtype, global_unstructured's argument types, a failed second pruning, a lazy layer's
+placeholder, and pickling a module whose tensor a forward pre-hook recomputes. Expected values
+are derived by hand."""
 
 from __future__ import annotations
 
@@ -99,3 +100,13 @@ def test_pickled_module_with_a_recomputed_tensor_has_no_extra_parameter(backend)
             assert list(new.state_dict()) == list(m.state_dict())
             assert len(list(new.parameters())) == len(list(m.parameters()))
             np.testing.assert_array_equal(to_numpy(new(x)), y)
+
+
+def test_pruning_a_lazy_layer_before_its_first_call_raises(backend):
+    m = nn.LazyLinear(3)  # was accepted, then the first call failed in matmul
+    with pytest.raises(ValueError, match="uninitialized parameter of a lazy layer"):
+        prune.l1_unstructured(m, "weight", 0.5)
+    with pytest.raises(ValueError, match="uninitialized parameter of a lazy layer"):
+        prune.global_unstructured([(m, "weight")], prune.L1Unstructured, amount=1)
+    assert not prune.is_pruned(m)
+    assert m(ad.tensor(ad.get_backend().xp.ones((2, 4)))).shape == (2, 3)

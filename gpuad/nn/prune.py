@@ -25,6 +25,7 @@ from .._raw import data
 from .._state import no_grad
 from ..tensor import Tensor
 from .modules import Module
+from .parametrize import _refuse_uninitialized
 
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured",
            "L1Unstructured", "RandomStructured", "LnStructured", "CustomFromMask", "identity",
@@ -120,6 +121,7 @@ class BasePruningMethod:
         orig = getattr(module, name + "_orig") if old is not None else module.__dict__.get(name)
         if not isinstance(orig, Tensor):
             raise ValueError(f"prune: module {type(module).__name__} has no parameter {name!r}")
+        _refuse_uninitialized("prune", module, name, orig)
         # as torch's: a tensor pruned before is scored by its current (masked) value
         scores = getattr(module, name) if importance_scores is None else importance_scores
         if tuple(getattr(scores, "shape", ())) != tuple(orig.shape):
@@ -382,6 +384,7 @@ def global_unstructured(parameters: Iterable[tuple[Module, str]], pruning_method
     flat_t, flat_m = [], []
     for module, name in params:
         w = getattr(module, name)
+        _refuse_uninitialized("prune.global_unstructured", module, name, w)
         m = module.__dict__.get(name + "_mask")
         m = np.ones(w.shape, _host(w).dtype) if m is None else _host(m)
         s = scores.get((module, name), w)

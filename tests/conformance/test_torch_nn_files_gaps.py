@@ -32,6 +32,9 @@ Fixed on the way (regressions in tests/test_torchnnfiles_regressions.py):
   attribute 'get'";
 - a second pruning of a tensor whose mask could not be computed (a bad ``dim``, a raising
   method) left the module without its pruning hook; it now keeps the earlier pruning intact.
+- pruning a lazy layer's placeholder before its first call was accepted and the call then
+  failed in matmul; it is refused by name, as torch's;
+- a pickled pruned (or weight_norm'ed) module listed its recomputed weight as a parameter.
 """
 
 from __future__ import annotations
@@ -543,6 +546,12 @@ def test_ties_and_random_structured_counts():
 
 
 def test_remove_of_an_unpruned_tensor_raises():
+    # and pruning a lazy layer's placeholder is refused, as torch's
+    te, ge = _raises_both(
+        lambda: GP.l1_unstructured(gnn.LazyLinear(3), "weight", 0.5),
+        lambda: TP.l1_unstructured(torch.nn.LazyLinear(3), "weight", 0.5),
+    )
+    assert type(ge) is type(te) is ValueError and "uninitialized" in str(ge)
     for cls, args in (("Linear", (5, 7)), ("Conv3d", (2, 2, 2))):
         for name in ("weight", "bias"):
             tm, gm = _pair(cls, *args)
