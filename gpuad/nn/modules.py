@@ -52,6 +52,10 @@ def _is_parameter(v: Any) -> bool:
     return isinstance(v, Parameter) or (isinstance(v, Tensor) and v.requires_grad and v.is_leaf)
 
 
+def _is_parameter_object(v: Any) -> bool:
+    return isinstance(v, Parameter) or (isinstance(v, Tensor) and v.is_leaf)
+
+
 #: counts attribute writes on every Module (gpuad.jit.signature recomputes a layer's key only
 #: after one)
 EPOCH = [0]
@@ -90,6 +94,18 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward is not defined")
+
+    def __getstate__(self) -> dict:
+        # a tensor a forward pre-hook recomputes before each call (prune's masked weight,
+        # weight_norm's and spectral_norm's normalised one) goes as plain values: a recorded
+        # result is unpickled as a leaf that requires grad, which would list it as a parameter
+        state = self.__dict__.copy()
+        hooks = state.get("_hooks")
+        for _, fn, _ in () if hooks is None else hooks.forward_pre:
+            name = getattr(fn, "_recomputed_attr", None)
+            if isinstance(state.get(name), Tensor) and not _is_parameter_object(state[name]):
+                state[name] = Tensor(state[name]._data)
+        return state
 
     # ---- traversal ----------------------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, Any]]:

@@ -43,6 +43,10 @@ class WeightNorm:
         v = getattr(module, self.name + "_v")
         return v * (g / _norm_except_dim(v, self.dim))
 
+    @property
+    def _recomputed_attr(self) -> str:  # pickled as plain values (Module.__getstate__)
+        return self.name
+
     def __call__(self, module: Module, inputs: Any) -> None:
         setattr(module, self.name, self.compute_weight(module))
 
@@ -136,6 +140,10 @@ class SpectralNorm:
         u, v = Tensor(data(u).copy()), Tensor(data(v).copy())
         sigma = gnp.sum(gnp.conj(u) * gnp.matmul(w, v))
         return weight / sigma
+
+    @property
+    def _recomputed_attr(self) -> str:  # pickled as plain values (Module.__getstate__)
+        return self.name
 
     def __call__(self, module: Module, inputs: Any) -> None:
         setattr(module, self.name, self.compute_weight(module, bool(module.training)))

@@ -25,6 +25,7 @@ from .._raw import data
 from .._state import no_grad
 from ..tensor import Tensor
 from .modules import Module
+from .parametrize import _refuse_uninitialized
 
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured",
            "L1Unstructured", "RandomStructured", "LnStructured", "CustomFromMask", "identity",
@@ -54,6 +55,19 @@ def _count(amount: Any, size: int) -> int:
     return round(amount * size)
 
 
+def _structured_dim(t: Any, dim: int) -> int:
+    """``dim`` of a structured pruning as a non-negative axis of ``t``; a 0-d or 1-d tensor
+    and an axis out of range are refused (as torch's), never wrapped around."""
+    ndim = len(t.shape)
+    if ndim <= 1:
+        raise ValueError(f"prune: structured pruning needs a tensor of 2 or more dimensions, got "
+                         f"shape {tuple(t.shape)}; use l1_unstructured or random_unstructured")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"prune: dim={dim} is out of range for a tensor of shape "
+                         f"{tuple(t.shape)}")
+    return dim % ndim
+
+
 def _smallest(scores: np.ndarray, k: int) -> np.ndarray:
     """The positions of the ``k`` smallest scores (stable among ties)."""
     return np.argsort(scores, kind="stable")[:k]
@@ -69,6 +83,19 @@ class BasePruningMethod:
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def prune(self, t: Any, default_mask: Any = None, importance_scores: Any = None) -> Any:
+        """``t`` times the mask this method chooses (from ``importance_scores``, default ``t``,
+        among the entries ``default_mask`` keeps). Example: ``L1Unstructured(2).prune(w)``"""
+        if importance_scores is None:
+            importance_scores = t
+        elif tuple(importance_scores.shape) != tuple(t.shape):
+            raise ValueError(f"prune: importance_scores of shape "
+                             f"{tuple(importance_scores.shape)} for a tensor of shape "
+                             f"{tuple(t.shape)}")
+        if default_mask is None:
+            default_mask = gnp.ones_like(t) if isinstance(t, Tensor) else np.ones_like(t)
+        return t * self.compute_mask(importance_scores, default_mask)
+
     def apply_mask(self, module: Module) -> Any:
         orig = getattr(module, self._tensor_name + "_orig")
         mask = getattr(module, self._tensor_name + "_mask")
@@ -77,20 +104,24 @@ class BasePruningMethod:
     def __call__(self, module: Module, inputs: Any) -> None:
         setattr(module, self._tensor_name, self.apply_mask(module))
 
+    @property
+    def _recomputed_attr(self) -> str:  # pickled as plain values (Module.__getstate__)
+        return self._tensor_name
+
     @classmethod
     def apply(cls, module: Module, name: str, *args: Any, importance_scores: Any = None,
               **kwargs: Any) -> BasePruningMethod:
         old = _method_of(module, name)
         method = cls(*args, **kwargs)
         method._tensor_name = name
-        if old is not None:
-            container = old if isinstance(old, PruningContainer) else PruningContainer(old)
+        if old is not None:  # a new container: a failure below leaves the old pruning as it was
+            container = PruningContainer(*(old if isinstance(old, PruningContainer) else (old,)))
             container.add_pruning_method(method)
-            old._handle.remove()
             method = container
         orig = getattr(module, name + "_orig") if old is not None else module.__dict__.get(name)
         if not isinstance(orig, Tensor):
             raise ValueError(f"prune: module {type(module).__name__} has no parameter {name!r}")
+        _refuse_uninitialized("prune", module, name, orig)
         # as torch's: a tensor pruned before is scored by its current (masked) value
         scores = getattr(module, name) if importance_scores is None else importance_scores
         if tuple(getattr(scores, "shape", ())) != tuple(orig.shape):
@@ -101,6 +132,8 @@ class BasePruningMethod:
         else:
             default = _host(getattr(module, name + "_mask")).copy()
         mask = method.compute_mask(_host(scores), default)
+        if old is not None:
+            old._handle.remove()
         if old is None:
             delattr(module, name)
             setattr(module, name + "_orig", orig)
@@ -142,7 +175,11 @@ class PruningContainer(BasePruningMethod):
             self.add_pruning_method(m)
 
     def add_pruning_method(self, method: BasePruningMethod) -> None:
-        if self._pruning_methods and method._tensor_name != self._tensor_name:
+        if not isinstance(method, BasePruningMethod):
+            raise TypeError(f"prune: PruningContainer holds pruning methods, got "
+                            f"{type(method).__name__}")
+        if (self._pruning_methods or self._tensor_name) and \
+                method._tensor_name != self._tensor_name:
             raise ValueError(f"prune: cannot combine pruning of {method._tensor_name!r} with "
                              f"that of {self._tensor_name!r}")
         self._tensor_name = method._tensor_name
@@ -151,15 +188,21 @@ class PruningContainer(BasePruningMethod):
     def __len__(self) -> int:
         return len(self._pruning_methods)
 
+    def __iter__(self):
+        return iter(self._pruning_methods)
+
+    def __getitem__(self, idx: Any) -> Any:
+        return self._pruning_methods[idx]
+
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         method = self._pruning_methods[-1]
-        new = default_mask.copy()
+        new = default_mask.astype(t.dtype)  # as torch's: the mask in the tensor's dtype
         kind = method.PRUNING_TYPE
         if kind == "unstructured":
             keep = default_mask == 1
             new[keep] = method.compute_mask(t[keep], default_mask[keep])
         elif kind == "structured":
-            dim = method.dim % t.ndim
+            dim = _structured_dim(t, method.dim)
             other = tuple(a for a in range(t.ndim) if a != dim)
             kept = np.nonzero(default_mask.sum(axis=other) != 0)[0]
             slc = [slice(None)] * t.ndim
@@ -226,7 +269,7 @@ class RandomStructured(BasePruningMethod):
         self.amount, self.dim = amount, dim
 
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        dim = self.dim % t.ndim
+        dim = _structured_dim(t, self.dim)
         k = _count(self.amount, t.shape[dim])
         if not k:
             return default_mask.copy()
@@ -245,7 +288,7 @@ class LnStructured(BasePruningMethod):
         self.amount, self.n, self.dim = amount, n, dim
 
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
-        dim = self.dim % t.ndim
+        dim = _structured_dim(t, self.dim)
         k = _count(self.amount, t.shape[dim])
         if not k:
             return default_mask.copy()
@@ -262,7 +305,8 @@ class LnStructured(BasePruningMethod):
         elif n == 0:
             norms = (rows != 0).sum(axis=1).astype(float)
         else:
-            norms = (np.abs(rows) ** n).sum(axis=1) ** (1.0 / n)
+            with np.errstate(divide="ignore"):  # a 0 entry of a negative order: norm 0
+                norms = (np.abs(rows) ** n).sum(axis=1) ** (1.0 / n)
         keep = np.sort(np.argsort(-norms, kind="stable")[: t.shape[dim] - k])
         return _structured(t, dim, keep, default_mask)
 
@@ -329,11 +373,18 @@ def global_unstructured(parameters: Iterable[tuple[Module, str]], pruning_method
     (still kept) entries at once, as torch's. Example:
     ``prune.global_unstructured([(a, "weight"), (b, "weight")], prune.L1Unstructured, amount=5)``
     """
+    if not isinstance(parameters, Iterable):
+        raise TypeError(f"prune.global_unstructured: parameters must be an iterable of "
+                        f"(module, name) pairs, got {type(parameters).__name__}")
+    if importance_scores is not None and not isinstance(importance_scores, dict):
+        raise TypeError(f"prune.global_unstructured: importance_scores must be a dict "
+                        f"{{(module, name): scores}}, got {type(importance_scores).__name__}")
     params = list(parameters)
     scores = importance_scores or {}
     flat_t, flat_m = [], []
     for module, name in params:
         w = getattr(module, name)
+        _refuse_uninitialized("prune.global_unstructured", module, name, w)
         m = module.__dict__.get(name + "_mask")
         m = np.ones(w.shape, _host(w).dtype) if m is None else _host(m)
         s = scores.get((module, name), w)
