@@ -103,6 +103,7 @@ from ..rules import (  # noqa: F401  (re-exported primitives)
 )
 from ..rules import add as _add
 from ..rules import astype as _astype_op
+from ..tensor import refuse_untracked_cast as _refuse_untracked_cast
 from ..rules import divide as _divide
 from ..rules import maximum as _maximum
 from ..rules import minimum as _minimum
@@ -125,6 +126,7 @@ def astype(x, dtype, /, *, copy: bool = True, device=None):
                          "does not move arrays between devices")
     if not copy and _r.data(x).dtype == _np.dtype(dtype):
         return x
+    _refuse_untracked_cast(x, dtype)
     return _astype_op(x, dtype)
 
 
