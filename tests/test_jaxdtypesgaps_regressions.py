@@ -13,8 +13,11 @@ def test_gnp_scalar_type_of_a_differentiated_tensor_raises(backend):
     # before: gnp.float32(x) * x under grad gave 2.0 for d(x*x)/dx at 2 (the first factor a
     # silent constant; jnp.float32(x) is a differentiable cast, so JAX gives 4.0)
     x = ad.tensor(gnp.asarray(np.asarray(2.0)))
-    for f in (lambda x: gnp.float32(x) * x, lambda x: gnp.float64(x) * x,
-              lambda x: (gnp.complex128(x) * x).real):
+    for f in (
+        lambda x: gnp.float32(x) * x,
+        lambda x: gnp.float64(x) * x,
+        lambda x: (gnp.complex128(x) * x).real,
+    ):
         with pytest.raises(TypeError, match=r"gnp\.\w+\(t\) makes a NumPy scalar.*astype"):
             ad.grad(f)(x)
     assert float(ad.grad(lambda x: x.astype(gnp.float32) * x)(x)) == 4.0  # what it suggests

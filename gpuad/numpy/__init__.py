@@ -103,7 +103,6 @@ from ..rules import (  # noqa: F401  (re-exported primitives)
 )
 from ..rules import add as _add
 from ..rules import astype as _astype_op
-from ..tensor import refuse_untracked_cast as _refuse_untracked_cast
 from ..rules import divide as _divide
 from ..rules import maximum as _maximum
 from ..rules import minimum as _minimum
@@ -112,6 +111,7 @@ from ..rules import power as _power
 from ..rules import subtract as _subtract
 from ..rules import where as _where3
 from ..tensor import Tensor
+from ..tensor import refuse_untracked_cast as _refuse_untracked_cast
 from . import fft, linalg, random  # noqa: F401
 
 
