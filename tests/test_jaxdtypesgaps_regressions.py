@@ -30,7 +30,12 @@ def test_cast_to_an_ml_dtypes_type_under_grad_raises(backend):
     # before: x.astype(bfloat16).astype(float32) * x gave the gradient x (the cast's path a
     # silent zero); JAX gives 2x
     x = ad.tensor(gnp.asarray(np.asarray([1.5, 2.25], np.float32)))
-    for cast in (lambda x: x.astype(ml_dtypes.bfloat16), lambda x: gnp.astype(x, "float8_e4m3fn")):
+    for cast in (
+        lambda x: x.astype(ml_dtypes.bfloat16),
+        lambda x: gnp.astype(x, "float8_e4m3fn"),
+        lambda x: gnp.asarray(x, dtype=ml_dtypes.bfloat16),  # before: also a silent zero
+        lambda x: gnp.array([x[0], x[1]], dtype=ml_dtypes.bfloat16),
+    ):
         with pytest.raises(TypeError, match="astype: a cast .* would silently drop"):
             ad.grad(lambda x, cast=cast: gnp.sum(cast(x).astype(gnp.float32) * x))(x)
     assert x.astype(ml_dtypes.bfloat16).dtype == ml_dtypes.bfloat16  # not differentiated: kept
