@@ -153,7 +153,8 @@ GAPS = (  # (class, JAX test, where its port is or why there is none)
     (
         "TestPromotionTables",
         "testObservedPromotionTable",
-        f"{_NUMPY}; here: test_promotion_table_as_numpy",
+        f"{_NUMPY}; here: test_promotion_table_as_numpy; here: "
+        "test_gradient_dtype_is_the_input_dtype",
     ),
     (
         "TestPromotionTables",
@@ -635,6 +636,36 @@ def test_promotion_table_as_numpy(backend):
             j = op(jnp.asarray(v1) if k1 == "a" else v1, jnp.asarray(v2) if k2 == "a" else v2)
             differ += j.dtype != np.result_type(want)
     assert differ > 0  # JAX's lattice does differ from NumPy's somewhere in this table
+
+
+@pytest.mark.parametrize("dx", ["float16", "float32", "float64", "complex64", "complex128"])
+def test_gradient_dtype_is_the_input_dtype(backend, dx):
+    """Whatever a float or complex input is promoted with (0-d and 1-d arrays of other dtypes,
+    Python floats), its gradient has its own dtype and JAX's value (the conjugate for complex
+    inputs, torch's convention); integer and boolean inputs are refused, as JAX refuses them."""
+    x = np.asarray([0.5, 1.5], dx)
+    ops = {
+        "mul": operator.mul,
+        "add": operator.add,
+        "div": operator.truediv,
+        "pow": lambda a, b: a**2 * b,
+    }
+    for do in ("float16", "float32", "float64", "int8", "uint8", "bool", "complex64"):
+        for c in (np.asarray(2, do), np.asarray([2, 3], do), 2.5):
+            for op in ops.values():
+
+                def f(lib, wrap, c=c, op=op):
+                    return lambda x: lib.sum(op(x, c if isinstance(c, float) else wrap(c))).real
+
+                g = ad.grad(f(gnp, _t))(_t(x))
+                w = jax.grad(f(jnp, jnp.asarray))(jnp.asarray(x))
+                assert g.dtype == w.dtype == x.dtype, (do, c, op)
+                np.testing.assert_allclose(to_numpy(g), np.conj(w), rtol=2e-3)
+    for d in ("int32", "int64", "bool"):
+        with pytest.raises(TypeError, match="only floating-point inputs"):
+            ad.grad(lambda x: gnp.sum(x * 2.0))(_t([1, 0], d))
+        with pytest.raises(TypeError):
+            jax.grad(lambda x: jnp.sum(x * 2.0))(jnp.asarray([1, 0], d))
 
 
 _JIT_TYPES = [int, float, np.int16, np.int32, np.float16, np.float32]
