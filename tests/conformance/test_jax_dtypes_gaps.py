@@ -620,21 +620,21 @@ def test_promotion_table_as_numpy(backend):
     int/float/complex, for + and *: gpuad's dtype and value are NumPy's; where JAX's table
     differs (uint64 with int64, a Python float with an unsigned array, ...), NumPy's is the
     one taken."""
-    vals = [(np.zeros((), c), "a") for c in _TABLE] + [(0, "p"), (0.0, "p"), (0j, "p")]
+    vals = [np.zeros((), c) for c in _TABLE] + [0, 0.0, 0j]
+    wrapped = {w: [w(v) if isinstance(v, np.ndarray) else v for v in vals] for w in (_t, _dev)}
+    jvals = [jnp.asarray(v) if isinstance(v, np.ndarray) else v for v in vals]
     differ = 0
-    for (v1, k1), (v2, k2) in itertools.product(vals, repeat=2):
-        if k1 == k2 == "p":
+    for i, j in itertools.product(range(len(vals)), repeat=2):
+        v1, v2 = vals[i], vals[j]
+        if not (isinstance(v1, np.ndarray) or isinstance(v2, np.ndarray)):
             continue
         for op in (operator.add, operator.mul):
             want = op(v1, v2)
-            for wrap in (_t, _dev):
-                g1 = wrap(v1) if k1 == "a" else v1
-                g2 = wrap(v2) if k2 == "a" else v2
-                got = op(g1, g2)
+            for w in wrapped.values():
+                got = op(w[i], w[j])
                 assert got.dtype == np.result_type(want), (v1, v2, got.dtype)
                 np.testing.assert_array_equal(to_numpy(got), want)
-            j = op(jnp.asarray(v1) if k1 == "a" else v1, jnp.asarray(v2) if k2 == "a" else v2)
-            differ += j.dtype != np.result_type(want)
+        differ += jnp.result_type(jvals[i], jvals[j]) != np.result_type(want)
     assert differ > 0  # JAX's lattice does differ from NumPy's somewhere in this table
 
 
@@ -650,7 +650,7 @@ def test_gradient_dtype_is_the_input_dtype(backend, dx):
         "div": operator.truediv,
         "pow": lambda a, b: a**2 * b,
     }
-    for do in ("float16", "float32", "float64", "int8", "uint8", "bool", "complex64"):
+    for do in ("float16", "float64", "uint8", "bool", "complex64"):
         for c in (np.asarray(2, do), np.asarray([2, 3], do), 2.5):
             for op in ops.values():
 
