@@ -134,6 +134,37 @@ def calls_scalar_type(f: types.FrameType) -> bool:
     return isinstance(fn, type) and issubclass(fn, _np.generic)
 
 
+def gpuad_scalar_type(f: types.FrameType) -> str | None:
+    """The call as written (``"gnp.float32"``) where the code running in frame ``f`` calls one
+    of NumPy's inexact scalar types through a gpuad module (``gnp.float32(t)``); else None.
+    jax.numpy's scalar types are differentiable casts (``jnp.float32(x)``), NumPy's make
+    constants: spelled through gpuad the call is ambiguous, and refused for a recorded Tensor
+    (``numpy.float32(t)`` stays an explicit conversion)."""
+    site = _cached_site(f, f.f_code, f.f_lasti)
+    if site is None or site.callee is None or site.refused is not None:
+        return None
+    scope, names = site.callee
+    if len(names) < 2:
+        return None
+    fn = _resolve(f, site.callee)
+    if not (isinstance(fn, type) and issubclass(fn, _np.inexact)):
+        return None
+    owner = _resolve(f, (scope, names[:-1]))
+    if type(owner) is types.ModuleType and owner.__name__.partition(".")[0] == "gpuad":
+        return ".".join(names)
+    return None
+
+
+def gpuad_scalar_type_message(spelled: str, shape: tuple, what: str) -> str:
+    """The error for ``gnp.float32(t)`` on a recorded Tensor (see ``gpuad_scalar_type``)."""
+    name = spelled.rpartition(".")[2]
+    return (f"{spelled}(t) makes a NumPy scalar, a constant that would silently drop the "
+            f"derivative of this Tensor of shape {shape} that {what} (gpuad.numpy's scalar "
+            f"types are NumPy's own; jax.numpy's jnp.{name}(x) is a differentiable cast). "
+            f"Write t.astype(gnp.{name}) or gnp.asarray(t, gnp.{name}) for a recorded cast, "
+            f"or numpy.{name}(t), float(t) or gpuad.stop_gradient(t) where a constant is meant")
+
+
 def _cached_site(f: types.FrameType, code: types.CodeType, lasti: int) -> _Site | None:
     key = (id(code), lasti)
     hit = _sites.get(key)

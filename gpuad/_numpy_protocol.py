@@ -69,6 +69,9 @@ def refuse_array(t: Tensor) -> None:
     """Raise for ``numpy.asarray(t)`` (and every implicit conversion NumPy makes) on a recorded
     Tensor. Called by ``Tensor.__array__`` only for tensors that require grad or carry tangents."""
     if recording(t):
+        spelled = _float_callers.gpuad_scalar_type(sys._getframe(2))
+        if spelled is not None:  # gnp.float32(t): a cast to JAX's users, a constant to NumPy's
+            raise TypeError(_float_callers.gpuad_scalar_type_message(spelled, t.shape, _what(t)))
         if _float_callers.calls_scalar_type(sys._getframe(2)):  # numpy.float32(t): explicit
             if _size(t) == 1:
                 return
@@ -303,6 +306,9 @@ def check_scalar_write(t: Tensor) -> None:
             f"writes into Tensors are recorded), build the result with gnp.stack or gnp.where, "
             f"or store float(t) / gpuad.stop_gradient(t) explicitly for a constant"
         )
+    spelled = _float_callers.gpuad_scalar_type(f)
+    if spelled is not None:  # gnp.float64(t): see refuse_array
+        raise TypeError(_float_callers.gpuad_scalar_type_message(spelled, t.shape, _what(t)))
     if t._bat is None:
         _check_float_caller(t, f)  # math.sin(t), math.fsum([t, u]), ...
 

@@ -91,6 +91,22 @@ def _as_data(data: Any, requires_grad: Any) -> Any:
     return get_backend().xp.asarray(data)
 
 
+def refuse_untracked_cast(x: Any, dtype: Any) -> None:
+    """Raise for a cast of a recorded Tensor to a dtype that is no NumPy number, boolean or
+    complex (ml_dtypes' ``bfloat16``, ``float8_*``, ``int4``, as ``jnp.bfloat16``): gpuad
+    differentiates float16/32/64 and complex64/128 only, so the cast would silently end the
+    derivative (JAX differentiates ``x.astype(jnp.bfloat16)``)."""
+    dt = _np.dtype(dtype)
+    if dt.kind != "V" or not isinstance(x, Tensor):  # ml_dtypes' types are kind "V"
+        return
+    if (x.requires_grad or x._tan) and _P.recording(x):
+        raise TypeError(
+            f"astype: a cast of a Tensor that is being differentiated to {dt} would silently "
+            f"drop its derivative: gpuad differentiates float16, float32, float64, complex64 "
+            f"and complex128 only. Cast to float16 or float32 instead (x.astype(gnp.float16)), "
+            f"or cast gpuad.stop_gradient(x) where a constant is meant")
+
+
 class Tensor:
     """A differentiable array.
 
@@ -792,6 +808,7 @@ class Tensor:
                             f"{casting!r}")
         if not copy and self.dtype == _np.dtype(dtype):
             return self
+        refuse_untracked_cast(self, dtype)
         return _R.astype(self, dtype)
     def ravel(self, order="C"): return _R.ravel(self, order)
     def round(self, decimals=0, out=None):

@@ -111,6 +111,7 @@ from ..rules import power as _power
 from ..rules import subtract as _subtract
 from ..rules import where as _where3
 from ..tensor import Tensor
+from ..tensor import refuse_untracked_cast as _refuse_untracked_cast
 from . import fft, linalg, random  # noqa: F401
 
 
@@ -125,6 +126,7 @@ def astype(x, dtype, /, *, copy: bool = True, device=None):
                          "does not move arrays between devices")
     if not copy and _r.data(x).dtype == _np.dtype(dtype):
         return x
+    _refuse_untracked_cast(x, dtype)
     return _astype_op(x, dtype)
 
 

@@ -11,7 +11,7 @@ from .. import _numpy_protocol as _p
 from .. import _value_checks as _vc
 from .. import rules as _r
 from ..backends import get_backend
-from ..tensor import Tensor
+from ..tensor import Tensor, refuse_untracked_cast
 from . import _xp_fallbacks as _fb
 
 
@@ -40,6 +40,7 @@ def _array(obj: Any, dtype: Any, copy: bool | None):
                 )
             return obj
         if dtype is not None and _np.dtype(dtype) != obj.dtype:
+            refuse_untracked_cast(obj, dtype)
             return _r.astype(obj, dtype)
         return _r.copy(obj) if copy else obj
     if copy is False and obj.__class__ in _p._CONTAINERS:  # a list is always copied
@@ -47,7 +48,10 @@ def _array(obj: Any, dtype: Any, copy: bool | None):
                          f"array without a copy (use copy=None or True)")
     if obj.__class__ in _p._CONTAINERS and _p.holds_tensor(obj):
         t = _p.stack_tree(obj)
-        return t if dtype is None or _np.dtype(dtype) == t.dtype else _r.astype(t, dtype)
+        if dtype is None or _np.dtype(dtype) == t.dtype:
+            return t
+        refuse_untracked_cast(t, dtype)
+        return _r.astype(t, dtype)
     be = get_backend()
     if obj.__class__ in _p._CONTAINERS:
         return be.asarray(obj, dtype)  # device arrays in a list: stacked on the device
@@ -71,6 +75,7 @@ def asarray(obj: Any, dtype: Any = None, order: str | None = None, *,
         _no_copy_possible(obj, dtype)
     if isinstance(obj, Tensor):
         if dtype is not None and _np.dtype(dtype) != obj.dtype:
+            refuse_untracked_cast(obj, dtype)
             return _r.astype(obj, dtype)
         if obj.__class__ is not Tensor:  # a traced Python float (gpuad.jit.weak): an array
             return getattr(obj, "as_array", _same)(obj)
