@@ -73,6 +73,9 @@ def stft(self, n_fft: int, hop_length: int | None = None, win_length: int | None
             raise ValueError("Tensor.stft: return_complex must be given for real inputs "
                              "(return_complex=True, as torch requires)")
         return_complex = True
+    if center and align_to_window is not None:
+        raise ValueError("Tensor.stft: align_to_window should only be set when center=False "
+                         "(torch raises here too); leave it None with center=True")
     if align_to_window:
         raise NotImplementedError("Tensor.stft: align_to_window=True is not supported")
     if hop <= 0:

@@ -1,0 +1,32 @@
+"""Regressions found by porting torch's spectral, scatter/gather, segment reduction and type
+promotion tests (tests/conformance/test_torch_misc_gaps.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+
+@pytest.mark.parametrize("name", ["hfftn", "ihfftn", "hfft2", "ihfft2"])
+def test_hermitian_nd_transforms_refuse_repeated_axes(name):
+    # scipy.fft and torch.fft raise; gpuad transformed an axis twice into a wrong-shaped result
+    a = ad.tensor(np.random.default_rng(0).standard_normal((3, 4, 6)))
+    with pytest.raises(ValueError, match="axes must be unique"):
+        getattr(gnp.fft, name)(a, axes=(2, -1))
+    assert getattr(gnp.fft, name)(a, axes=(0, 2)).ndim == 3
+
+
+def test_stft_align_to_window_needs_center_false():
+    # torch raises for any align_to_window with center=True; gpuad ignored False
+    x = ad.tensor(np.random.default_rng(1).standard_normal(40))
+    with pytest.raises(ValueError, match="align_to_window"):
+        x.stft(8, center=True, return_complex=True, align_to_window=False)
+    assert x.stft(8, center=False, return_complex=True, align_to_window=False).shape == (5, 17)
+
+
+def test_segment_reduce_names_what_to_use():
+    with pytest.raises(AttributeError, match="gpuad.ops.segment_sum"):
+        ad.segment_reduce  # noqa: B018
