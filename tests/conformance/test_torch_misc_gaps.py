@@ -1312,3 +1312,55 @@ def test_segment_reduce_is_absent_with_a_clear_error():
     t = torch.segment_reduce(torch.from_numpy(data), "mean", lengths=torch.from_numpy(lengths))
     mean = ops.segment_sum(ad.tensor(data), ids, num_segments=3) / ad.tensor(lengths)[:, None]
     _close(mean, t, 1e-12, "mean")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fft",
+        "ifft",
+        "rfft",
+        "irfft",
+        "hfft",
+        "ihfft",
+        "fftn",
+        "rfftn",
+        "irfftn",
+        "hfftn",
+        "ihfftn",
+        "stft",
+        "istft",
+    ],
+)
+def test_forward_and_reverse_against_central_differences(name):
+    """The transforms ported above, differentiated forward and in reverse, against float64
+    central differences (gpuad.testing.check_grads), with n/s that crop and pad."""
+    from gpuad.testing import check_grads
+
+    x = RNG.standard_normal((4, 6))
+    z = _rand((4, 6), np.complex128)
+    calls = {
+        "fft": (lambda a: F.fft(a, n=5, norm="ortho"), z),
+        "ifft": (lambda a: F.ifft(a, n=8, axis=0), z),
+        "rfft": (lambda a: F.rfft(a, n=7, norm="forward"), x),
+        "irfft": (lambda a: F.irfft(a, n=9), z),
+        "hfft": (lambda a: F.hfft(a, n=7, axis=0, norm="ortho"), z),
+        "ihfft": (lambda a: F.ihfft(a, n=5), x),
+        "fftn": (lambda a: F.fftn(a, s=(3, 8)), z),
+        "rfftn": (lambda a: F.rfftn(a, s=(5, 4), axes=(1, 0)), x),
+        "irfftn": (lambda a: F.irfftn(a, s=(3, 7), norm="ortho"), z),
+        "hfftn": (lambda a: F.hfftn(a, s=(4, 9)), z),
+        "ihfftn": (lambda a: F.ihfftn(a, axes=(0, 1), norm="forward"), x),
+        "stft": (
+            lambda a: a.reshape(-1).stft(
+                8, 3, window=ad.tensor(np.hanning(8) + 0.1), return_complex=True, normalized=True
+            ),
+            x,
+        ),
+        "istft": (
+            lambda a: a.reshape(5, 5).istft(8, 3, window=ad.tensor(np.hanning(8) + 0.1)),
+            _rand((5, 5), np.complex128) * np.array([1, 1, 1, 1, 0])[:, None],
+        ),
+    }
+    f, arg = calls[name]
+    check_grads(f, (ad.tensor(arg),), order=1, modes=("fwd", "rev"))
