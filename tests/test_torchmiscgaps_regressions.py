@@ -30,3 +30,12 @@ def test_stft_align_to_window_needs_center_false():
 def test_segment_reduce_names_what_to_use():
     with pytest.raises(AttributeError, match="gpuad.ops.segment_sum"):
         ad.segment_reduce  # noqa: B018
+
+
+@pytest.mark.parametrize(("mode", "ok"), [("reflect", 9), ("circular", 8)])
+def test_stft_centre_padding_longer_than_the_signal_raises(mode, ok):
+    # torch refuses; gpuad reflected (wrapped) the short signal several times, silently
+    w = ad.tensor(np.ones(16))
+    with pytest.raises(ValueError, match="pad_mode"):
+        ad.tensor(np.ones(ok - 1)).stft(16, window=w, pad_mode=mode, return_complex=True)
+    assert ad.tensor(np.ones(ok)).stft(16, window=w, pad_mode=mode, return_complex=True).ndim == 2

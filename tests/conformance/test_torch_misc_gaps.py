@@ -780,6 +780,7 @@ def test_stft():
         ((10,), 3, None, 5, None, True),
         ((10,), 5, 4, None, (11,), True),
         ((10,), 5, 4, None, (1, 1), True),
+        ((5,), 16, 4, None, (16,), True),
     ]
     for sizes, n_fft, hop, wl, ws, center in bad:
         x = RNG.standard_normal(sizes)
