@@ -29,6 +29,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 scipy_fft = pytest.importorskip("scipy.fft")
+pytestmark = pytest.mark.filterwarnings("ignore:The reduce argument of torch.scatter")
 
 import gpuad as ad  # noqa: E402
 import gpuad.numpy as gnp  # noqa: E402
@@ -211,7 +212,14 @@ GAPS = (
     (SG, "test_gather_backward_with_empty_index_tensor", "covered: " + _SGF + "test_gathers"),
     (SG, "test_scatter_", "covered: " + _SGF + "test_scatter_base_values"),
     (SG, "test_scatter__scalar", "covered: " + _SGF + "test_scatter_base_values"),
-    (SG, "test_scatter__reductions", "covered: " + _SGF + "test_scatter_base_values"),
+    (
+        SG,
+        "test_scatter__reductions",
+        "differs: a Python float (or int into bool) scattered with reduce= into an integer "
+        "tensor raises TypeError, NumPy's same_kind rule (torch truncates it); covered: "
+        + _SGF
+        + "test_scatter_base_values; here: test_scatter_reduce_of_a_number_into_integers",
+    ),
     (SG, "test_scatter_add_", "covered: " + _SGF + "test_scatter_base_values"),
     (SG, "test_scatter_add_mult_index_base", "covered: " + _SGF + "test_gathers"),
     (SG, "test_scatter_reduce_sum", "covered: " + _SGF + "test_scatter_base_values"),
@@ -1365,3 +1373,28 @@ def test_forward_and_reverse_against_central_differences(name):
     }
     f, arg = calls[name]
     check_grads(f, (ad.tensor(arg),), order=1, modes=("fwd", "rev"))
+
+
+def test_scatter_reduce_of_a_number_into_integers():
+    """test_scatter__reductions with integer tensors: a Python float added or multiplied in
+    with reduce= raises TypeError (the in-place rule: no silent truncation), where torch
+    truncates it; a number of the tensor's kind gives torch's values, and a plain scatter of a
+    float writes it truncated, as torch's (a write, not arithmetic)."""
+    base = RNG.integers(-5, 6, (3, 4))
+    idx = RNG.integers(0, 3, (2, 4))
+    tb, ti = torch.from_numpy(base), torch.from_numpy(idx)
+    gb, gi = ad.tensor(base), ad.tensor(idx)
+    for red in ("add", "multiply"):
+        tb.scatter(0, ti, 1.5, reduce=red)
+        with pytest.raises(TypeError, match="cast"):
+            gb.scatter(0, gi, 1.5, reduce=red)
+        np.testing.assert_array_equal(
+            _h(gb.scatter(0, gi, 3, reduce=red)), tb.scatter(0, ti, 3, reduce=red).numpy()
+        )
+    np.testing.assert_array_equal(_h(gb.scatter(0, gi, 1.5)), tb.scatter(0, ti, 1.5).numpy())
+    bb = RNG.random((3, 4)) > 0.5
+    for red in ("add", "multiply"):
+        np.testing.assert_array_equal(
+            _h(ad.tensor(bb).scatter(0, gi, True, reduce=red)),
+            torch.from_numpy(bb).scatter(0, ti, True, reduce=red).numpy(),
+        )
