@@ -39,3 +39,17 @@ def test_stft_centre_padding_longer_than_the_signal_raises(mode, ok):
     with pytest.raises(ValueError, match="pad_mode"):
         ad.tensor(np.ones(ok - 1)).stft(16, window=w, pad_mode=mode, return_complex=True)
     assert ad.tensor(np.ones(ok)).stft(16, window=w, pad_mode=mode, return_complex=True).ndim == 2
+
+
+@pytest.mark.parametrize("name", ["segment_sum", "segment_prod", "segment_max", "segment_min"])
+def test_segment_reductions_of_no_rows_stay_tensors(name):
+    # segment_prod/max/min of an empty Tensor returned a raw array, off the tape: backward failed
+    from gpuad import ops
+
+    d = ad.tensor(np.zeros((0, 2)), requires_grad=True)
+    out = getattr(ops, name)(d, ad.tensor(np.zeros(0, np.int64)), num_segments=3)
+    assert isinstance(out, ad.Tensor) and out.shape == (3, 2)
+    out.sum().backward()
+    assert d.grad.shape == (0, 2)
+    raw = getattr(ops, name)(np.zeros((0, 2), np.int32), np.zeros(0, np.int64), num_segments=3)
+    assert not isinstance(raw, ad.Tensor) and raw.dtype == np.int32

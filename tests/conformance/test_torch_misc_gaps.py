@@ -1,7 +1,9 @@
 """A map of four PyTorch test classes onto gpuad, with the ports the earlier files lacked:
 ``TestTypePromotion`` (test/test_type_promotion.py), ``TestFFT`` (test/test_spectral_ops.py),
 ``TestScatterGather`` (test/test_scatter_gather.py) and ``TestSegmentReductions``
-(test/test_segment_reductions.py).
+(test/test_segment_reductions.py), each the newest stored version (the segment reductions'
+with ``test_simple_zero_length`` and ``test_unsafe_flag``; every method of the older stored
+versions is among these).
 
 ``GAPS`` has one row per upstream test method: where its behaviour is checked in gpuad
 (``here:`` a test of this file, ``covered:`` an earlier port), why gpuad differs on purpose
@@ -247,9 +249,11 @@ GAPS = (
     (SR, "test_multi_d_simple", _SEG),
     (SR, "test_pytorch_scatter_test_cases", _SEG),
     (SR, "test_multi_d", _SEG),
+    (SR, "test_simple_zero_length", "here: test_segment_zero_length"),
+    (SR, "test_unsafe_flag", "here: test_segment_lengths_not_covering_the_data"),
 )
 
-UPSTREAM_COUNTS = {TP: 36, FFT: 48, SG: 17, SR: 4}
+UPSTREAM_COUNTS = {TP: 36, FFT: 48, SG: 17, SR: 6}
 
 
 def test_every_gap_has_a_mapping():
@@ -1398,3 +1402,52 @@ def test_scatter_reduce_of_a_number_into_integers():
             _h(ad.tensor(bb).scatter(0, gi, True, reduce=red)),
             torch.from_numpy(bb).scatter(0, ti, True, reduce=red).numpy(),
         )
+
+
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+def test_segment_zero_length(dt):
+    """test_simple_zero_length: no rows in two empty segments give each reduction's identity
+    (torch's with initial=None; mean is 0 / 0, NaN), as Tensors on the tape of the data (the
+    gradient of nothing is empty)."""
+    from gpuad import ops
+
+    lengths = torch.tensor([0, 0])
+    ids = ad.tensor(np.zeros(0, np.int64))
+    for red, fn in (
+        ("sum", ops.segment_sum),
+        ("prod", ops.segment_prod),
+        ("max", ops.segment_max),
+        ("min", ops.segment_min),
+    ):
+        d = ad.tensor(np.zeros(0, dt), requires_grad=True)
+        out = fn(d, ids, num_segments=2)
+        t = torch.segment_reduce(
+            torch.zeros(0, dtype=getattr(torch, np.dtype(dt).name)), red, lengths=lengths
+        )
+        assert isinstance(out, ad.Tensor) and out.dtype == dt
+        np.testing.assert_array_equal(_h(out), t.numpy())
+        out.sum().backward()
+        assert d.grad.shape == (0,)
+    with np.errstate(invalid="ignore"):
+        mean = ops.segment_sum(ad.tensor(np.zeros(0, dt)), ids, num_segments=2) / ad.tensor(
+            np.zeros(2, dt)
+        )
+    np.testing.assert_array_equal(
+        _h(mean),
+        torch.segment_reduce(torch.zeros(0, dtype=torch.float64), "mean", lengths=lengths).numpy(),
+    )
+
+
+def test_segment_lengths_not_covering_the_data():
+    """test_unsafe_flag: lengths that do not add up to the rows raise in torch; the ids built
+    from them (gnp.repeat) do not match the rows either, and gpuad.ops raises."""
+    from gpuad import ops
+
+    lengths = np.array([0, 2, 3, 0])
+    with pytest.raises(RuntimeError, match="Expected all rows of lengths"):
+        torch.segment_reduce(
+            torch.arange(6.0), "sum", lengths=torch.from_numpy(lengths), unsafe=False
+        )
+    ids = gnp.repeat(gnp.arange(4), ad.tensor(lengths))
+    with pytest.raises(ValueError, match="one id per row"):
+        ops.segment_sum(ad.tensor(np.arange(6.0)), ids, num_segments=4)
