@@ -286,6 +286,11 @@ _JAX_ONLY.update(dict.fromkeys(
     ("checking_leaks", "check_tracer_leaks"),
     "gpuad has no tracer-leak checker: a traced value kept outside gpuad.jit holds the value "
     "of the call that traced it"))
+_JAX_ONLY["segment_reduce"] = (
+    "torch.segment_reduce(data, reduce, lengths=) is gpuad.ops.segment_sum, segment_prod, "
+    "segment_max or segment_min (JAX's) with segment ids gnp.repeat(gnp.arange(len(lengths)), "
+    "lengths) and num_segments=len(lengths); 'mean' is segment_sum divided by lengths. Empty "
+    "segments hold JAX's identities (torch's initial= is not taken)")
 
 
 def __getattr__(name: str):

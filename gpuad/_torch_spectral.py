@@ -73,6 +73,9 @@ def stft(self, n_fft: int, hop_length: int | None = None, win_length: int | None
             raise ValueError("Tensor.stft: return_complex must be given for real inputs "
                              "(return_complex=True, as torch requires)")
         return_complex = True
+    if center and align_to_window is not None:
+        raise ValueError("Tensor.stft: align_to_window should only be set when center=False "
+                         "(torch raises here too); leave it None with center=True")
     if align_to_window:
         raise NotImplementedError("Tensor.stft: align_to_window=True is not supported")
     if hop <= 0:
@@ -83,6 +86,13 @@ def stft(self, n_fft: int, hop_length: int | None = None, win_length: int | None
             raise ValueError(f"Tensor.stft: pad_mode must be one of {sorted(_PAD)}, got "
                              f"{pad_mode!r}")
         h = n_fft // 2
+        n = x.shape[-1]
+        if (pad_mode == "reflect" and h >= n) or (pad_mode == "circular" and h > n):
+            raise ValueError(f"Tensor.stft: pad_mode={pad_mode!r} pads n_fft // 2 = {h} "
+                             f"samples on each side, which needs a signal longer than that "
+                             f"({'more than' if pad_mode == 'reflect' else 'at least'} {h}), got "
+                             f"{n} (as torch); use pad_mode='constant' or 'replicate', or "
+                             f"center=False")
         x = gnp.pad(x, [(0, 0)] * (x.ndim - 1) + [(h, h)], mode=_PAD[pad_mode])
     length = x.shape[-1]
     if not 0 < n_fft <= length:

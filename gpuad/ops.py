@@ -146,8 +146,9 @@ def _scan_reduce(kind: str, data: Any, ids: Any, k: int) -> Any:
     """The ``k`` segments' reductions, by a segmented scan over the rows sorted by segment."""
     n = data.shape[0]
     ident = _identity(kind, data.dtype)
-    if n == 0:
-        return gnp.full((k,) + tuple(data.shape[1:]), ident, dtype=data.dtype)
+    if n == 0:  # the identities, kept on data's tape (a Tensor, differentiable: zero)
+        zero = (gnp.sum(data, axis=0, keepdims=True) * 0).astype(data.dtype)
+        return gnp.full((k,) + tuple(data.shape[1:]), ident, dtype=data.dtype) + zero
     order = gnp.argsort(ids, kind="stable")
     sid = gnp.take(ids, order)
     rows = gnp.take(data, order, axis=0)

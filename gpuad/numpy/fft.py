@@ -358,6 +358,18 @@ def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1
     return irfftn(a, s, axes, norm)
 
 
+def _unique_axes(a, axes, op: str) -> None:
+    """scipy.fft's and torch.fft's refusal of a repeated axis in the Hermitian transforms
+    (NumPy, whose ``fftn`` transforms a repeated axis again, has no ``hfftn``)."""
+    if axes is None:
+        return
+    nd = len(_shape(a))
+    seen = [int(x) % nd for x in axes if nd and -nd <= int(x) < nd]
+    if len(set(seen)) != len(seen):
+        raise ValueError(f"{op}: axes must be unique, got {tuple(int(x) for x in axes)} "
+                         f"(as scipy.fft.{op} and torch.fft.{op} require)")
+
+
 def hfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
           norm: str | None = None):
     """The n-dimensional transform of a Hermitian-symmetric signal given by its half along the
@@ -367,6 +379,7 @@ def hfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
     Example: ``gnp.fft.hfftn(z, s=(4, 8))``
     """
     a = _arr(a)
+    _unique_axes(a, axes, "hfftn")
     return irfftn(_conj(a), s, axes, norm=_DUAL[_norm(norm, "hfftn")])
 
 
@@ -378,6 +391,7 @@ def ihfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
     Example: ``gnp.fft.ihfftn(x)``
     """
     a = _real_input(_arr(a), "ihfftn")
+    _unique_axes(a, axes, "ihfftn")
     return _conj(rfftn(a, s, axes, norm=_DUAL[_norm(norm, "ihfftn")]))
 
 
