@@ -1,0 +1,44 @@
+"""Regressions: scipy.stats functions given a Tensor return a Tensor on the tape."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.stats as sst
+
+import gpuad as ad
+from gpuad.scipy import stats
+from gpuad.testing import check_grads
+
+X = np.array([0.2, 0.7, 1.4, -0.3, 2.5])
+
+
+def test_uniform_logpdf_of_a_tensor_x_alone_is_a_tensor_with_zero_derivative(backend):
+    # it returned a bare array: .backward() failed on it
+    x = ad.tensor(X, requires_grad=True)
+    for f, ref in (
+        (stats.uniform.logpdf, sst.uniform.logpdf),
+        (stats.uniform.pdf, sst.uniform.pdf),
+    ):
+        out = f(x, 0.1, 2.0)
+        assert isinstance(out, ad.Tensor)
+        np.testing.assert_allclose(out.numpy(), ref(X, 0.1, 2.0))
+        x.grad = None
+        out.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros_like(X))
+    check_grads(lambda x: stats.uniform.logpdf(x), (X[:2],), order=2)
+
+
+def test_uniform_logpdf_of_a_tensor_loc_and_a_plain_scale(backend):
+    loc = ad.tensor(np.array([0.0, 0.5, 1.0, -1.0, 0.0]), requires_grad=True)
+    out = stats.uniform.logpdf(X, loc, 2.0)
+    assert isinstance(out, ad.Tensor)
+    np.testing.assert_allclose(out.numpy(), sst.uniform.logpdf(X, loc.numpy(), 2.0))
+    check_grads(lambda lo: stats.uniform.logpdf(X[:2], lo, 2.0), (loc.numpy()[:2],), order=2)
+
+
+def test_uniform_logpdf_keeps_its_values_at_nan_inf_and_zero_with_a_tensor(backend):
+    x = np.array([np.nan, np.inf, -np.inf, 0.5])
+    got = stats.uniform.logpdf(ad.tensor(x, requires_grad=True)).numpy()
+    want = stats.uniform.logpdf(x)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(np.asarray(want)))
