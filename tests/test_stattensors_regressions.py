@@ -42,3 +42,44 @@ def test_uniform_logpdf_keeps_its_values_at_nan_inf_and_zero_with_a_tensor(backe
     want = stats.uniform.logpdf(x)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(np.asarray(want)))
+
+
+FROZEN = [("norm", ()), ("expon", ()), ("uniform", ()), ("gamma", (1.5,)), ("beta", (2.0, 3.0))]
+
+
+def _summaries(rv):
+    return {
+        "mean": rv.mean(),
+        "var": rv.var(),
+        "std": rv.std(),
+        "entropy": rv.entropy(),
+        "moment0": rv.moment(0),
+        "support": rv.support(),
+        "stats": rv.stats("mvsk"),
+    }
+
+
+def test_frozen_summaries_with_a_tensor_parameter_are_tensors(backend):
+    # norm(loc=Tensor).var() was the float 1.0 and .entropy() a float, off the tape
+    loc = np.array([0.5, -1.0])
+    for name, shapes in FROZEN:
+        ref = _summaries(getattr(sst, name)(*shapes, loc=loc, scale=1.5))
+        got = _summaries(
+            getattr(stats, name)(*shapes, loc=ad.tensor(loc, requires_grad=True), scale=1.5)
+        )
+        for what, r in ref.items():
+            g = got[what] if isinstance(got[what], tuple) else (got[what],)
+            r = r if isinstance(r, tuple) else (r,)
+            for gi, ri in zip(g, r, strict=True):
+                assert isinstance(gi, ad.Tensor), (name, what, type(gi))
+                np.testing.assert_allclose(
+                    gi.numpy(), np.broadcast_to(ri, loc.shape), err_msg=f"{name}.{what}"
+                )
+        check_grads(
+            lambda lo, n=name, s=shapes: (
+                getattr(stats, n)(*s, loc=lo, scale=1.5).var()
+                + getattr(stats, n)(*s, loc=lo, scale=1.5).entropy()
+            ),
+            (loc,),
+            order=2,
+        )
