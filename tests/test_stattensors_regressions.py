@@ -83,3 +83,23 @@ def test_frozen_summaries_with_a_tensor_parameter_are_tensors(backend):
             (loc,),
             order=2,
         )
+
+
+def test_polynomial_division_by_a_longer_tensor_divisor_gives_tensors(backend):
+    # quotient 0 and remainder u (constant in the divisor) were bare arrays, off the tape
+    import numpy.polynomial.chebyshev as npcheb
+
+    import gpuad.numpy as gnp
+    from gpuad.numpy.polynomial import chebyshev as cheb
+
+    u, v = np.array([0.7, -0.2]), np.array([1.0, 2.0, 0.5])
+    for got, want in (
+        (gnp.polydiv(u, ad.tensor(v, requires_grad=True)), np.polydiv(u, v)),
+        (cheb.chebdiv(u, ad.tensor(v, requires_grad=True)), npcheb.chebdiv(u, v)),
+        (cheb.chebdiv(u, ad.tensor(v[:1], requires_grad=True)), npcheb.chebdiv(u, v[:1])),
+    ):
+        for g, w in zip(got, want, strict=True):
+            assert isinstance(g, ad.Tensor)
+            np.testing.assert_allclose(g.numpy(), w)
+    check_grads(lambda v: gnp.polydiv(u, v)[0].sum() + gnp.polydiv(u, v)[1].sum(), (v,))
+    check_grads(lambda v: cheb.chebdiv(u, v)[1].sum() + cheb.chebdiv(u, v * v)[0].sum(), (v[:1],))

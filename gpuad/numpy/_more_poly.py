@@ -164,6 +164,16 @@ def polyint(p, m: int = 1, k=None):
     return polyint(y, m - 1, k=getitem(k, slice(1, None)))
 
 
+def _constant_in(value, *args):
+    """``value`` recorded on the Tensors among ``args`` with a derivative of exactly 0 (each
+    enters through a select that never picks its first element), so a Tensor argument gives a
+    Tensor result, never a bare array."""
+    for a in args:
+        if isinstance(a, Tensor):
+            value = value - _r.where(False, getitem(a, 0), 0)
+    return value
+
+
 def polydiv(u, v):
     """Quotient and remainder of polynomial division (NumPy's: the remainder's leading terms
     within 1e-8 of zero are dropped, a choice made on the values).
@@ -185,8 +195,9 @@ def polydiv(u, v):
         r = concatenate([getitem(r, slice(0, k)), mid, getitem(r, slice(k + n + 1, None))])
     if q_parts:
         q = concatenate(q_parts) if len(q_parts) > 1 else q_parts[0]
-    else:
-        q = _xp(u).zeros((1,), dtype=w_dtype)
+    else:  # deg u < deg v: quotient 0 and remainder u, constant in v
+        q = _constant_in(_xp(u).zeros((1,), dtype=w_dtype), u, v)
+        r = _constant_in(r, v)
     rv = _host(r, "polydiv: which leading remainder terms are zero (a shape that depends on "
                   "the values)")
     start = 0

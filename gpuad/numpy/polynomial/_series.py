@@ -21,6 +21,7 @@ import numpy as _np
 from ... import rules as _r
 from ...tensor import Tensor
 from .._more_array import _host
+from .._more_poly import _constant_in
 from . import polyutils as pu
 from .polyutils import _arr, _dtype, _float, _ndmin1
 
@@ -372,10 +373,10 @@ def make(b: Basis) -> dict:
         if last == 0:
             raise ZeroDivisionError(f"{b.q('div')}: the divisor's last coefficient is 0")
         n1, n2 = _r.shape(c1)[0], _r.shape(c2)[0]
-        if n1 < n2:
-            return _r.getitem(c1, slice(0, 1)) * 0, c1
-        if n2 == 1:
-            return c1 / _r.getitem(c2, -1), _r.getitem(c1, slice(0, 1)) * 0
+        if n1 < n2:  # quotient 0 and remainder c1, constant in c2
+            return _constant_in(_r.getitem(c1, slice(0, 1)) * 0, c2), _constant_in(c1, c2)
+        if n2 == 1:  # remainder 0
+            return c1 / _r.getitem(c2, -1), _constant_in(_r.getitem(c1, slice(0, 1)) * 0, c2)
         prods = b.times_basis(c2, n1 - n2 + 1)
         rem, quo = c1, [None] * (n1 - n2 + 1)
         for i in range(n1 - n2, -1, -1):
