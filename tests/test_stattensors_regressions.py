@@ -103,3 +103,20 @@ def test_polynomial_division_by_a_longer_tensor_divisor_gives_tensors(backend):
             np.testing.assert_allclose(g.numpy(), w)
     check_grads(lambda v: gnp.polydiv(u, v)[0].sum() + gnp.polydiv(u, v)[1].sum(), (v,))
     check_grads(lambda v: cheb.chebdiv(u, v)[1].sum() + cheb.chebdiv(u, v * v)[0].sum(), (v[:1],))
+
+
+def test_roots_of_a_constant_tensor_polynomial_is_an_empty_tensor(backend):
+    # a degree-0 Tensor polynomial has no roots: they were a bare empty array, off the tape
+    import gpuad.numpy as gnp
+    from gpuad.numpy.polynomial import polynomial as gpoly
+
+    for c in (np.array([2.0]), np.array([0.0]), np.array([2.0 + 1j])):
+        for f, ref in (
+            (gnp.roots, np.roots),
+            (gpoly.polyroots, np.polynomial.polynomial.polyroots),
+        ):
+            if c.dtype.kind == "c" and f is gpoly.polyroots:
+                continue
+            got = f(ad.tensor(c, requires_grad=True))
+            assert isinstance(got, ad.Tensor) and got.shape == ref(c).shape
+            assert got.dtype == ref(c).dtype

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as _np
 
 from .. import rules as _r
+from ..complex_rules import real
 from ..rules import concatenate, data, getitem, ndim, reshape, shape
 from ..tensor import Tensor
 from ._more_array import _host
@@ -257,8 +258,13 @@ def roots(p):
                     "on the values)")
     nz = _np.nonzero(vals.ravel())[0]
     xp = _xp(p)
+    # no roots: an empty Tensor for a Tensor p (on its tape), never a bare array
+    none = None
+    if isinstance(p0, Tensor):
+        none = getitem(p0, slice(0, 0))
+        none = _r.astype(real(none) if _dtype(none).kind == "c" else none, float)
     if nz.size == 0:
-        return xp.asarray(_np.array([]))
+        return xp.asarray(_np.array([])) if none is None else none
     trailing = vals.shape[0] - int(nz[-1]) - 1
     p = getitem(p, slice(int(nz[0]), int(nz[-1]) + 1))
     if _dtype(p).kind not in "fc":
@@ -269,7 +275,7 @@ def roots(p):
         rest = xp.eye(n - 2, n - 1, dtype=_dtype(p))  # (the ones below the diagonal)
         r: Any = linalg.eigvals(concatenate([first, rest]))
     else:
-        r = xp.asarray(_np.array([]))
+        r = xp.asarray(_np.array([])) if none is None else none
     if trailing:
         r = concatenate([r, xp.zeros(trailing, dtype=_dtype(r))])
         if isinstance(p, Tensor):

@@ -440,8 +440,8 @@ def make(b: Basis) -> dict:
         _checked(b.q("roots"), pu_np.as_series, [_dummy(c)])
         [c] = pu.as_series([c])
         n = _r.shape(c)[0]
-        if n < 2:
-            return _xp(c).asarray(_np.array([], dtype=_dtype(c)))
+        if n < 2:  # no roots: of a Tensor c an empty Tensor on its tape, never a bare array
+            return _r.getitem(c, slice(0, 0))
         _nonzero_last(c, b.q("roots"))
         if n == 2:
             a0, c0, _ = b.rec(0)
