@@ -142,3 +142,15 @@ def test_householder_product_with_an_empty_tensor_tau(backend):
         glinalg.householder_product(a[0], ad.tensor(0.5, requires_grad=True))
     with pytest.raises((RuntimeError, IndexError)):
         torch.linalg.householder_product(torch.tensor(a[0]), torch.tensor(0.5, dtype=torch.float64))
+
+
+def test_fiedler_companion_of_a_constant_tensor_polynomial_is_an_empty_tensor(backend):
+    # the empty (0, 0) matrix was a bare array, off the tape
+    from gpuad.scipy import linalg as gsl
+
+    a = ad.tensor(np.array([[2.0], [3.0]]), requires_grad=True)
+    got = gsl.fiedler_companion(a)
+    assert isinstance(got, ad.Tensor) and got.shape == (2, 0, 0)
+    assert got.dtype == gsl.fiedler_companion(a.numpy()).dtype
+    got.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros((2, 1)))
