@@ -154,3 +154,16 @@ def test_fiedler_companion_of_a_constant_tensor_polynomial_is_an_empty_tensor(ba
     assert got.dtype == gsl.fiedler_companion(a.numpy()).dtype
     got.sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), np.zeros((2, 1)))
+
+
+def test_pad_with_nothing_to_pad_and_tensor_constant_values_is_a_tensor(backend):
+    # zero widths (or a 0-d array): the result was a bare array, off the constants' tape
+    import gpuad.numpy as gnp
+
+    c = ad.tensor(0.5, requires_grad=True)
+    for x, w in ((np.arange(3.0), 0), (np.float64(2.0), 1), (np.arange(3.0, dtype=np.float32), 0)):
+        got = gnp.pad(x, w, constant_values=c)
+        want = np.pad(x, w, constant_values=0.5)
+        assert isinstance(got, ad.Tensor) and got.dtype == want.dtype
+        np.testing.assert_array_equal(got.numpy(), want)
+    check_grads(lambda c: gnp.pad(np.arange(3.0), 0, constant_values=c), (np.array(0.5),))
