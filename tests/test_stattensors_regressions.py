@@ -167,3 +167,27 @@ def test_pad_with_nothing_to_pad_and_tensor_constant_values_is_a_tensor(backend)
         assert isinstance(got, ad.Tensor) and got.dtype == want.dtype
         np.testing.assert_array_equal(got.numpy(), want)
     check_grads(lambda c: gnp.pad(np.arange(3.0), 0, constant_values=c), (np.array(0.5),))
+
+
+def test_ndimage_filters_with_nothing_to_filter_and_tensor_parameters_give_tensors(backend):
+    # a 0-d image, no axes or every sigma 0: the Tensor cval/sigma went unused and the result
+    # was a bare array, off their tape
+    import scipy.ndimage as snd
+
+    from gpuad.scipy import ndimage
+
+    x, img = np.float64(0.3), np.arange(6.0).reshape(3, 2)
+    calls = [
+        lambda m, v: m.laplace(x, mode="constant", cval=v),
+        lambda m, v: m.gaussian_laplace(x, v, radius=2),
+        lambda m, v: m.gaussian_gradient_magnitude(x, v, radius=2),
+        lambda m, v: m.gaussian_filter(img, v, radius=2, axes=()),
+        lambda m, v: m.gaussian_filter(img, [0 * v, 0 * v], radius=2),
+    ]
+    for f in calls:
+        got = f(ndimage, ad.tensor(0.5, requires_grad=True))
+        want = f(snd, 0.5)
+        assert isinstance(got, ad.Tensor)
+        np.testing.assert_array_equal(got.numpy(), want)
+        assert got.dtype == np.asarray(want).dtype
+    check_grads(lambda s: ndimage.gaussian_filter(img, s, radius=2, axes=()), (np.array(0.5),))
