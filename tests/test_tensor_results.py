@@ -4,9 +4,9 @@ A bare array in place of a Tensor is off the tape: ``.backward()`` on it fails, 
 expects a Tensor breaks, even where the value and its (zero) derivative are right. The sweep
 calls every function of ``tests/diff_specs/`` with its float arguments as Tensors that require
 grad: all of them at once, each one alone (the others plain arrays), and the first one alone
-with the other arguments left at their defaults (where the function has defaults). Every leaf of
-the result must be a Tensor. Integer and boolean valued functions are the EXEMPT entries of the
-specs and are not called.
+with the other arguments left at their defaults (where the function has defaults), and each one
+alone among Python numbers or as a 0-d Tensor. Every leaf of the result must be a Tensor.
+Integer and boolean valued functions are the EXEMPT entries of the specs and are not called.
 """
 
 from __future__ import annotations
@@ -102,5 +102,34 @@ def test_one_input_a_tensor_gives_tensors(backend):
                 bad.append(
                     f"{spec.name} (argument {sorted(which)} of {len(some)} a Tensor): {_bare(out)}"
                 )
+    assert called > 0
+    assert not bad, f"{len(bad)} call(s) with a Tensor argument returned a bare array: {bad}"
+
+
+def test_a_tensor_among_numbers_or_a_0d_tensor_gives_tensors(backend):
+    # edge shapes: the other float arguments as Python numbers (their first element), or one
+    # argument a 0-d Tensor. Calls these make invalid are skipped; a raise is also acceptable
+    xp = ad.get_backend().xp
+    bad, called = [], 0
+    for spec in SPECS:
+        if spec.name in PER_INPUT:
+            continue
+        args, fl = _floats(spec, xp)
+        for i in fl:
+            if args[i].size == 0:
+                continue
+            numbers = tuple(
+                a.flatten()[0].item() if j in fl and j != i and a.size else a
+                for j, a in enumerate(args)
+            )
+            zero_d = tuple(a.flatten()[0] if j == i else a for j, a in enumerate(args))
+            for what, some in (("the others numbers", numbers), ("0-d", zero_d)):
+                try:
+                    out = _call(spec, some, {i})
+                except Exception:  # noqa: BLE001 (an invalid call for this function)
+                    continue
+                called += 1
+                if _bare(out):
+                    bad.append(f"{spec.name} (argument {i} a Tensor, {what}): {_bare(out)}")
     assert called > 0
     assert not bad, f"{len(bad)} call(s) with a Tensor argument returned a bare array: {bad}"
