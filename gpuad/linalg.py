@@ -339,7 +339,8 @@ def householder_product(A, tau):
         A, tau = (x if _r.data(x).dtype == dt else _r.astype(x, dt) for x in (A, tau))
     m, n = _r.shape(A)[-2:]
     k = _r.shape(tau)[-1] if _r.ndim(tau) else 0
-    if _r.ndim(A) < 2 or m < n or k > n or _r.shape(tau)[:-1] != _r.shape(A)[:-2]:
+    if (_r.ndim(A) < 2 or _r.ndim(tau) < 1 or m < n or k > n
+            or _r.shape(tau)[:-1] != _r.shape(A)[:-2]):
         raise ValueError(
             f"householder_product: need A of shape (..., m, n) with m >= n and tau "
             f"of shape (..., k) with k <= n; got {_r.shape(A)} and "
@@ -348,8 +349,9 @@ def householder_product(A, tau):
     xp = _r._xp(_r.data(A))
     dt = _r.data(A).dtype
     q = xp.broadcast_to(xp.eye(m, n, dtype=dt), _r.shape(A)[:-2] + (m, n))
-    if k == 0:  # no reflector: the identity's columns, a result of A with a zero gradient
-        return gnp.where(xp.ones((), dtype=bool), q, A)
+    if k == 0:  # no reflector: the identity's columns, a result of A and tau with a zero
+        # gradient (a Tensor when either is one)
+        return gnp.where(xp.ones((), dtype=bool), q, A + gnp.sum(tau, -1)[..., None, None])
     for i in range(k - 1, -1, -1):  # H_i (H_{i+1} ... Q0), applied from the last reflector
         below = (xp.arange(m) > i).astype(dt)
         v = A[..., :, i] * below + (xp.arange(m) == i).astype(dt)

@@ -92,8 +92,8 @@ def fiedler_companion(a: Any) -> Any:
                          f"length, but got an array of shape {_r.shape(a)}")
     n = _r.shape(a)[-1] - 1
     neg = -a / a[..., :1]  # entries -a[k] / a[0]
-    if n == 0:
-        return gnp.zeros(_r.shape(a)[:-1] + (0, 0), dtype=_r.data(neg).dtype)
+    if n == 0:  # empty, and of a Tensor ``a`` an empty Tensor on its tape
+        return gnp.reshape(neg[..., 1:], _r.shape(a)[:-1] + (0, 0))
     if n == 1:
         return gnp.reshape(neg[..., 1:], _r.shape(a)[:-1] + (1, 1))
     lead = _r.shape(a)[:-1]

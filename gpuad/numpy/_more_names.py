@@ -300,10 +300,24 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
     if set(kwargs) - set(allowed):  # NumPy's ValueError
         raise ValueError(f"pad: unsupported keyword arguments for mode {mode!r}: "
                          f"{set(kwargs) - set(allowed)}")
+    values = [v for v in kwargs.values() if isinstance(v, Tensor)]
     out = _pad_modes(array, pad_width, mode, kwargs)
+    if values and not isinstance(out, Tensor):  # nothing padded: constant in the Tensor values
+        return _constant_in(out, values)
     # NumPy's pad is a new array also where every width is 0: not ``array`` itself, which a
     # later write into it would change
     return _copy0(out) if out is array else out
+
+
+def _constant_in(out, tensors):
+    """``out`` recorded on ``tensors`` with a derivative of exactly 0 (a select that never
+    picks them), so a Tensor argument gives a Tensor result, never a bare array."""
+    from . import real, sum, where  # noqa: A004
+
+    for t in tensors:
+        t = real(t) if _r.data(t).dtype.kind == "c" else t
+        out = _r.astype(out - where(False, sum(t), 0), _r.data(out).dtype)
+    return out
 
 
 def _pad_modes(array, pad_width, mode, kwargs):

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as _np
 
 from .. import rules as _r
+from ..complex_rules import real
 from ..rules import concatenate, data, getitem, ndim, reshape, shape
 from ..tensor import Tensor
 from ._more_array import _host
@@ -164,6 +165,16 @@ def polyint(p, m: int = 1, k=None):
     return polyint(y, m - 1, k=getitem(k, slice(1, None)))
 
 
+def _constant_in(value, *args):
+    """``value`` recorded on the Tensors among ``args`` with a derivative of exactly 0 (each
+    enters through a select that never picks its first element), so a Tensor argument gives a
+    Tensor result, never a bare array."""
+    for a in args:
+        if isinstance(a, Tensor):
+            value = value - _r.where(False, getitem(a, 0), 0)
+    return value
+
+
 def polydiv(u, v):
     """Quotient and remainder of polynomial division (NumPy's: the remainder's leading terms
     within 1e-8 of zero are dropped, a choice made on the values).
@@ -185,8 +196,9 @@ def polydiv(u, v):
         r = concatenate([getitem(r, slice(0, k)), mid, getitem(r, slice(k + n + 1, None))])
     if q_parts:
         q = concatenate(q_parts) if len(q_parts) > 1 else q_parts[0]
-    else:
-        q = _xp(u).zeros((1,), dtype=w_dtype)
+    else:  # deg u < deg v: quotient 0 and remainder u, constant in v
+        q = _constant_in(_xp(u).zeros((1,), dtype=w_dtype), u, v)
+        r = _constant_in(r, v)
     rv = _host(r, "polydiv: which leading remainder terms are zero (a shape that depends on "
                   "the values)")
     start = 0
@@ -246,8 +258,13 @@ def roots(p):
                     "on the values)")
     nz = _np.nonzero(vals.ravel())[0]
     xp = _xp(p)
+    # no roots: an empty Tensor for a Tensor p (on its tape), never a bare array
+    none = None
+    if isinstance(p0, Tensor):
+        none = getitem(p0, slice(0, 0))
+        none = _r.astype(real(none) if _dtype(none).kind == "c" else none, float)
     if nz.size == 0:
-        return xp.asarray(_np.array([]))
+        return xp.asarray(_np.array([])) if none is None else none
     trailing = vals.shape[0] - int(nz[-1]) - 1
     p = getitem(p, slice(int(nz[0]), int(nz[-1]) + 1))
     if _dtype(p).kind not in "fc":
@@ -258,7 +275,7 @@ def roots(p):
         rest = xp.eye(n - 2, n - 1, dtype=_dtype(p))  # (the ones below the diagonal)
         r: Any = linalg.eigvals(concatenate([first, rest]))
     else:
-        r = xp.asarray(_np.array([]))
+        r = xp.asarray(_np.array([])) if none is None else none
     if trailing:
         r = concatenate([r, xp.zeros(trailing, dtype=_dtype(r))])
         if isinstance(p, Tensor):

@@ -433,7 +433,7 @@ def gaussian_filter(input: Any, sigma: Any, order: Any = 0, output: Any = None,
             _vc.keep_branch("gaussian_filter sigma 0", smooth, lambda xp, v: v > 1e-15, raw)
         if smooth:
             x = gaussian_filter1d(x, s, a, o, None, mode, cval, truncate, radius=r)
-    return x
+    return _constant_in(x, sigma, cval)
 
 
 def _modes_for(name: str, mode: Any, n: int) -> list[str]:
@@ -479,6 +479,20 @@ def prewitt(input: Any, axis: int = -1, output: Any = None, mode: Any = "reflect
     return _derivative_filter("prewitt", [1.0, 1.0, 1.0], input, axis, output, mode, cval)
 
 
+def _constant_in(out: Any, *params: Any) -> Any:
+    """``out`` of a filter that did not use its Tensor parameters (no axis to filter, or every
+    sigma 0), recorded on them with a derivative of exactly 0 (a select that never picks
+    them): a Tensor result, never a bare array."""
+    if isinstance(out, Tensor):
+        return out
+    flat = [q for p in params for q in (p if isinstance(p, list | tuple) else [p])]
+    for t in flat:
+        if isinstance(t, Tensor):
+            t = gnp.real(t) if data(t).dtype.kind == "c" else t
+            out = (out - gnp.where(False, gnp.sum(t), 0)).astype(data(out).dtype)
+    return out
+
+
 def generic_laplace(input: Any, derivative2: Any, output: Any = None, mode: Any = "reflect",
                     cval: float = 0.0, extra_arguments: Sequence[Any] = (),
                     extra_keywords: dict | None = None, *, axes: Any = None) -> Any:
@@ -493,7 +507,7 @@ def generic_laplace(input: Any, derivative2: Any, output: Any = None, mode: Any 
     x = _filter_input("generic_laplace", input)
     ax = _axes("generic_laplace", axes, x.ndim)
     if not ax:
-        return x
+        return _constant_in(x, cval)
     modes = _modes_for("generic_laplace", mode, len(ax))
     kw = extra_keywords or {}
     total = None
@@ -542,7 +556,7 @@ def gaussian_laplace(input: Any, sigma: Any, output: Any = None, mode: Any = "re
         order[axis] = 2
         return gaussian_filter(a, sig, order, out, m, c, **kwargs)
 
-    return generic_laplace(x, derivative2, output, mode, cval, axes=ax)
+    return _constant_in(generic_laplace(x, derivative2, output, mode, cval, axes=ax), sigma)
 
 
 def generic_gradient_magnitude(input: Any, derivative: Any, output: Any = None,
@@ -560,7 +574,7 @@ def generic_gradient_magnitude(input: Any, derivative: Any, output: Any = None,
     x = _filter_input("generic_gradient_magnitude", input)
     ax = _axes("generic_gradient_magnitude", axes, x.ndim)
     if not ax:
-        return x
+        return _constant_in(x, cval)
     modes = _modes_for("generic_gradient_magnitude", mode, len(ax))
     kw = extra_keywords or {}
     parts = [derivative(x, a, None, m, cval, *extra_arguments, **kw)
@@ -586,7 +600,8 @@ def gaussian_gradient_magnitude(input: Any, sigma: Any, output: Any = None,
         order[axis] = 1
         return gaussian_filter(a, sigma, order, out, m, c, **kwargs)
 
-    return generic_gradient_magnitude(input, derivative, output, mode, cval, axes=axes)
+    return _constant_in(
+        generic_gradient_magnitude(input, derivative, output, mode, cval, axes=axes), sigma)
 
 
 def _size_origin(name: str, size: Any, origin: Any) -> tuple[int, int]:

@@ -21,6 +21,7 @@ import numpy as _np
 from ... import rules as _r
 from ...tensor import Tensor
 from .._more_array import _host
+from .._more_poly import _constant_in
 from . import polyutils as pu
 from .polyutils import _arr, _dtype, _float, _ndmin1
 
@@ -372,10 +373,10 @@ def make(b: Basis) -> dict:
         if last == 0:
             raise ZeroDivisionError(f"{b.q('div')}: the divisor's last coefficient is 0")
         n1, n2 = _r.shape(c1)[0], _r.shape(c2)[0]
-        if n1 < n2:
-            return _r.getitem(c1, slice(0, 1)) * 0, c1
-        if n2 == 1:
-            return c1 / _r.getitem(c2, -1), _r.getitem(c1, slice(0, 1)) * 0
+        if n1 < n2:  # quotient 0 and remainder c1, constant in c2
+            return _constant_in(_r.getitem(c1, slice(0, 1)) * 0, c2), _constant_in(c1, c2)
+        if n2 == 1:  # remainder 0
+            return c1 / _r.getitem(c2, -1), _constant_in(_r.getitem(c1, slice(0, 1)) * 0, c2)
         prods = b.times_basis(c2, n1 - n2 + 1)
         rem, quo = c1, [None] * (n1 - n2 + 1)
         for i in range(n1 - n2, -1, -1):
@@ -439,8 +440,8 @@ def make(b: Basis) -> dict:
         _checked(b.q("roots"), pu_np.as_series, [_dummy(c)])
         [c] = pu.as_series([c])
         n = _r.shape(c)[0]
-        if n < 2:
-            return _xp(c).asarray(_np.array([], dtype=_dtype(c)))
+        if n < 2:  # no roots: of a Tensor c an empty Tensor on its tape, never a bare array
+            return _r.getitem(c, slice(0, 0))
         _nonzero_last(c, b.q("roots"))
         if n == 2:
             a0, c0, _ = b.rec(0)

@@ -37,6 +37,18 @@ def constant_args(value: Any, *constants: Any, why: str) -> Any:
     return _tie(value, *constants, why=why)
 
 
+def flat_in(value: Any, *args: Any) -> Any:
+    """``value`` recorded as depending on the Tensors among ``args`` with a derivative of
+    exactly 0 (a density constant in them, such as the uniform one in ``x`` and ``loc``): the
+    result is a Tensor whose backward reaches them with zeros, never a bare array. Each one
+    enters through a select that never picks it, so an infinite or nan argument leaves the
+    value unchanged."""
+    for a in args:
+        if isinstance(a, Tensor):
+            value = value - gnp.where(False, a, 0)  # x - 0 keeps the sign of a zero x
+    return value
+
+
 def standardize(x: Any, loc: Any, scale: Any) -> Any:
     """``(x - loc) / scale``; skips the arithmetic for the defaults 0 and 1."""
     if not (isinstance(loc, int | float) and loc == 0):

@@ -17,7 +17,7 @@ from ... import numpy as gnp
 from ...rules import data
 from ...tensor import Tensor
 from .._special_rules import betaln, digamma, entr, gammaln
-from ._common import constant_args, log_scale, positive_or_one, valid_scale
+from ._common import constant_args, flat_in, log_scale, positive_or_one, valid_scale
 
 _EULER = 0.5772156649015329
 _ZETA3 = 1.2020569031595942
@@ -391,6 +391,11 @@ class rv_frozen:  # noqa: N801  (SciPy's name)
                                       f"compute it as {why}")
         return f
 
+    def _tied(self, value: Any) -> Any:
+        """A summary recorded on every Tensor parameter (a derivative of 0 in those it does not
+        depend on, ``var`` in ``loc``), so Tensor parameters give a Tensor, never a number."""
+        return flat_in(value, *self.args, self.loc, self.scale)
+
     def _std_stats(self) -> tuple:
         return self._table(1, "stats")(*self.args)
 
@@ -398,8 +403,8 @@ class rv_frozen:  # noqa: N801  (SciPy's name)
         """The ends of the support, ``(a, b)``."""
         a, b = self._table(0, "support")(*self.args)
         if self._discrete:
-            return a + self.loc, b + self.loc
-        return self.loc + self.scale * a, self.loc + self.scale * b
+            return self._tied(a + self.loc), self._tied(b + self.loc)
+        return self._tied(self.loc + self.scale * a), self._tied(self.loc + self.scale * b)
 
     def stats(self, moments: str = "mv") -> Any:
         """Some of mean (``m``), variance (``v``), skew (``s``) and excess kurtosis (``k``)."""
@@ -421,6 +426,7 @@ class rv_frozen:  # noqa: N801  (SciPy's name)
             else:
                 raise ValueError(f"stats(moments={moments!r}): each letter must be one of "
                                  f"'m', 'v', 's', 'k'")
+        out = [self._tied(v) for v in out]
         return out[0] if len(out) == 1 else tuple(out)
 
     def mean(self) -> Any:
@@ -441,7 +447,7 @@ class rv_frozen:  # noqa: N801  (SciPy's name)
             raise ValueError(f"moment(order={order!r}): the order must be a non-negative "
                              f"integer")
         if order == 0:
-            return 1.0
+            return self._tied(1.0)
         if order > 4:
             raise NotImplementedError(f"moment(order={order}): gpuad has moments up to order 4; "
                                       f"compute it as {_WORKAROUND['stats']}")
@@ -463,8 +469,8 @@ class rv_frozen:  # noqa: N801  (SciPy's name)
         """The differential entropy (the Shannon entropy of a discrete distribution)."""
         h = self._table(2, "entropy")(*self.args)
         if self._discrete or _is_default(self.scale, 1):
-            return h
-        return h + log_scale(self.scale)
+            return self._tied(h)
+        return self._tied(h + log_scale(self.scale))
 
     def median(self) -> Any:
         """``ppf(0.5)``."""

@@ -9,17 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as gnp
-from ._common import log_scale, raw, scipy_params
+from ._common import flat_in, log_scale, raw, scipy_params
 
 
 @scipy_params()
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
-    """``-log scale`` on the support, -inf outside. Example: ``uniform.logpdf(0.5)``"""
+    """``-log scale`` on the support, -inf outside; a Tensor ``x`` or ``loc`` gets a
+    derivative of 0 (a Tensor result, never a bare array). Example: ``uniform.logpdf(0.5)``"""
     xd, ld = raw(x), raw(loc)
     out = (xd > ld + raw(scale)) | (xd < ld)
     weak = [v if isinstance(v, int | float) else raw(v) for v in (x, loc, scale)]
     dt = gnp.result_type(*weak, gnp.float16)  # float32 x with the default scale: float32
-    return gnp.where(out, -gnp.inf, -log_scale(scale)).astype(dt)
+    return flat_in(gnp.where(out, -gnp.inf, -log_scale(scale)), x, loc).astype(dt)
 
 
 @scipy_params()
