@@ -2,6 +2,7 @@
 arguments and results), built from ``gpuad.numpy.fft`` and recorded ops: differentiable in
 the signal and in a Tensor ``window``. Example::
 
+    x = gpuad.tensor(np.sin(np.arange(256) / 5.0))
     z = x.stft(64, hop_length=16, window=gnp.hanning(64), return_complex=True)
     y = z.istft(64, hop_length=16, window=gnp.hanning(64), length=x.shape[-1])
 """
