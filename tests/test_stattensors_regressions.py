@@ -127,7 +127,6 @@ def test_householder_product_with_an_empty_tensor_tau(backend):
     # no reflector, tau a Tensor: the identity's columns were a bare array; a 0-d tau (which
     # torch refuses) was read as no reflector
     import pytest
-    import torch
 
     import gpuad.linalg as glinalg
 
@@ -135,14 +134,12 @@ def test_householder_product_with_an_empty_tensor_tau(backend):
     tau = ad.tensor(np.zeros((2, 0)), requires_grad=True)
     got = glinalg.householder_product(a, tau)
     assert isinstance(got, ad.Tensor)
-    want = torch.linalg.householder_product(torch.tensor(a), torch.zeros(2, 0, dtype=torch.float64))
-    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    # no reflector: the first columns of the identity (torch's and LAPACK's orgqr)
+    np.testing.assert_array_equal(got.numpy(), np.broadcast_to(np.eye(3)[:, :2], (2, 3, 2)))
     got.sum().backward()
     assert tau.grad.shape == (2, 0)
     with pytest.raises(ValueError, match="tau of shape"):
         glinalg.householder_product(a[0], ad.tensor(0.5, requires_grad=True))
-    with pytest.raises((RuntimeError, IndexError)):
-        torch.linalg.householder_product(torch.tensor(a[0]), torch.tensor(0.5, dtype=torch.float64))
 
 
 def test_fiedler_companion_of_a_constant_tensor_polynomial_is_an_empty_tensor(backend):
