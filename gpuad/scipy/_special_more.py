@@ -143,11 +143,19 @@ def _inv_boxcox_inner(y: Any, lmbda: Any) -> Any:
     """``log1p(lmbda y) / lmbda`` (``y`` at ``lmbda = 0``); where ``|lmbda y| < 0.1`` as
     ``y * log1prel(lmbda y)`` by its series, so that the derivative in ``lmbda`` keeps its
     digits (and is ``-y^2 / 2`` at ``lmbda = 0``, where the quotient has none)."""
-    t = data(lmbda) * data(y)
+    ld, yd = data(lmbda), data(y)
+    with _np.errstate(all="ignore"):
+        t = ld * yd
     small = abs(t) < 0.1
+    big = t > 1e15  # log1p(t) = log|lmbda| + log|y| + log1p(1/t): lmbda * y may overflow
+    edge = (ld == 0) & ~gnp.isfinite(yd)  # exp(y) at lmbda = 0 (0 * inf is nan)
     ys, ls = gnp.where(small, y, 0.0), gnp.where(small, lmbda, 0.0)
-    yb, lb = gnp.where(small, 0.0, y), gnp.where(small, 1.0, lmbda)
-    return gnp.where(small, ys * _series(ls * ys, _LOG1PREL), gnp.log1p(lb * yb) / lb)
+    yb, lb = gnp.where(small | big | edge, 0.0, y), gnp.where(small | big | edge, 1.0, lmbda)
+    yh, lh = gnp.where(big, y, 1.0), gnp.where(big, lmbda, 1.0)
+    far = (gnp.log(abs(lh)) + gnp.log(abs(yh)) + gnp.log1p(1 / lh / yh)) / lh
+    out = gnp.where(small, ys * _series(ls * ys, _LOG1PREL),
+                    gnp.where(big, far, gnp.log1p(lb * yb) / lb))
+    return gnp.where(edge, y, out)
 
 
 def inv_boxcox(y: Any, lmbda: Any) -> Any:

@@ -137,6 +137,8 @@ DELIBERATE = {
 DELIBERATE.update({
     ("jnn.celu", "jvp[0]"): (lambda x: _nan(x[0]), "NaN input: slope 0 both ways (JAX's jvp "
                              "NaN, its vjp 0)"),
+    ("jnn.celu", "grad[0]"): (lambda x: _nan(x[0]), "NaN input: slope 0, the minimum's select "
+                              "keeps the NaN of expm1' off x (JAX multiplies: NaN)"),
     ("jnn.squareplus", "value"): (lambda x: _huge(x[0]), "about b / 4|x| below -1e154 (JAX's "
                                   "x * x overflows to inf), 0 at -inf"),
     ("jnn.squareplus", "grad[0]"): (lambda x: _huge(x[0]), "slopes 1 and 0 at the ends"),

@@ -183,7 +183,14 @@ def _r(rng, *shape):
     return rng.standard_normal(shape)
 
 
-torch.set_default_dtype(torch.float64)
+@pytest.fixture(autouse=True)
+def _torch_float64():
+    """torch's float64 default inside this module's tests only (a module-level call leaked it
+    into every torch test that the same worker ran later)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 # ---- TestSliceArgnums, argnums (TestGradTransform) ---------------------------------------------
