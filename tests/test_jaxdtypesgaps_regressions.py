@@ -22,7 +22,8 @@ def test_gnp_scalar_type_of_a_differentiated_tensor_raises(backend):
             ad.grad(f)(x)
     assert float(ad.grad(lambda x: x.astype(gnp.float32) * x)(x)) == 4.0  # what it suggests
     assert float(ad.grad(lambda x: np.float64(x) * x)(x)) == 2.0  # numpy's: explicit constant
-    assert gnp.float32(x) == np.float32(2.0)  # outside differentiation: NumPy's scalar
+    if backend == "numpy":  # (a CuPy array refuses the implicit host copy)
+        assert gnp.float32(x) == np.float32(2.0)  # outside differentiation: NumPy's scalar
 
 
 def test_cast_to_an_ml_dtypes_type_under_grad_raises(backend):
@@ -38,4 +39,5 @@ def test_cast_to_an_ml_dtypes_type_under_grad_raises(backend):
     ):
         with pytest.raises(TypeError, match="astype: a cast .* would silently drop"):
             ad.grad(lambda x, cast=cast: gnp.sum(cast(x).astype(gnp.float32) * x))(x)
-    assert x.astype(ml_dtypes.bfloat16).dtype == ml_dtypes.bfloat16  # not differentiated: kept
+    if backend == "numpy":  # (CuPy has no bfloat16 arrays: the cast itself raises there)
+        assert x.astype(ml_dtypes.bfloat16).dtype == ml_dtypes.bfloat16  # not differentiated

@@ -11,6 +11,7 @@ import pytest
 from conftest import to_numpy
 
 import gpuad.jax_nn as jnn
+import gpuad.numpy as gnp
 from gpuad import random as jr
 
 K = jr.PRNGKey(0)
@@ -96,6 +97,6 @@ def test_jax_nn_softmax_empty_gelu_dtype_one_hot_floats(backend):
     # came back float64; float labels in one_hot passed silently (JAX warns)
     assert to_numpy(jnn.softmax(np.array([]))).shape == (0,)
     assert to_numpy(jnn.log_softmax(np.zeros((0, 2)), axis=0)).shape == (0, 2)
-    assert to_numpy(jnn.gelu(np.ones(2, np.float16), approximate=False)).dtype == np.float16
+    assert to_numpy(jnn.gelu(gnp.ones(2, np.float16), approximate=False)).dtype == np.float16
     with pytest.warns(DeprecationWarning, match="integer"):
         jnn.one_hot(np.array([1.0]), 3)

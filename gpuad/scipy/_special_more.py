@@ -131,7 +131,7 @@ def exprel(x: Any) -> Any:
     """``expm1(x) / x``, 1 at ``x = 0`` (``scipy.special.exprel``; inf beyond ``x = 709.78``
     where ``expm1`` overflows, as SciPy's). A power series where ``|x| < 0.1`` keeps every
     derivative exact through 0 (``exprel'(0) = 1/2``). Example: ``sps.exprel(x)``"""
-    xd = data(x)
+    xd = _raw(x)
     small = abs(xd) < 0.1
     big = xd > 709.79  # exp overflows: inf, with an infinite slope (inf / inf would be nan)
     xs, xb = gnp.where(small, x, 0.0), gnp.where(small | big, 1.0, x)
@@ -143,7 +143,7 @@ def _inv_boxcox_inner(y: Any, lmbda: Any) -> Any:
     """``log1p(lmbda y) / lmbda`` (``y`` at ``lmbda = 0``); where ``|lmbda y| < 0.1`` as
     ``y * log1prel(lmbda y)`` by its series, so that the derivative in ``lmbda`` keeps its
     digits (and is ``-y^2 / 2`` at ``lmbda = 0``, where the quotient has none)."""
-    ld, yd = data(lmbda), data(y)
+    ld, yd = _raw(lmbda), _raw(y)
     with _np.errstate(all="ignore"):
         t = ld * yd
     small = abs(t) < 0.1
