@@ -30,6 +30,7 @@ Example::
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 import operator
@@ -48,9 +49,27 @@ from ..rules import data
 from ..tensor import Tensor
 from . import _ndimage_interp as _interp
 from ._absent import absent_names
+from ._ndimage_measure import (  # noqa: F401
+    center_of_mass,
+    fourier_ellipsoid,
+    fourier_gaussian,
+    fourier_shift,
+    fourier_uniform,
+    maximum,
+    mean,
+    median,
+    minimum,
+    standard_deviation,
+    sum,
+    sum_labels,
+    variance,
+)
 
-__all__ = ["affine_transform", "convolve", "convolve1d", "correlate", "correlate1d",
-           "gaussian_filter", "gaussian_filter1d", "gaussian_gradient_magnitude",
+__all__ = ["affine_transform", "center_of_mass", "convolve", "convolve1d", "correlate",
+           "correlate1d", "fourier_ellipsoid", "fourier_gaussian", "fourier_shift",
+           "fourier_uniform", "maximum", "mean", "median", "minimum", "standard_deviation",
+           "sum", "sum_labels", "variance", "gaussian_filter", "gaussian_filter1d",
+           "gaussian_gradient_magnitude",
            "gaussian_laplace", "generic_gradient_magnitude", "generic_laplace",
            "geometric_transform", "laplace", "map_coordinates", "maximum_filter",
            "maximum_filter1d", "median_filter", "minimum_filter", "minimum_filter1d",
@@ -472,7 +491,7 @@ def _gaussian_kernel(sigma: Any, order: int, radius: int) -> Any:
     for _ in range(order):
         q = [((k + 1) * q[k + 1] if k < order else 0.0)
              - (q[k - 1] / (sigma * sigma) if k > 0 else 0.0) for k in range(order + 1)]
-    poly = sum(c * x ** k for k, c in enumerate(q))
+    poly = builtins.sum(c * x ** k for k, c in enumerate(q))  # (the module has its own sum)
     return phi * poly
 
 
@@ -1347,10 +1366,26 @@ for _name in ("correlate", "convolve", "correlate1d", "convolve1d", "uniform_fil
 del _name
 
 
+_HOST = ("call scipy.ndimage.{0} (or cupyx.scipy.ndimage.{0}) on plain arrays, e.g. "
+         "{0}(x.numpy(), ...)")
 _ABSENT = {
     "label": "not differentiable (integer labels of connected regions): call "
              "scipy.ndimage.label (or cupyx.scipy.ndimage.label) on plain arrays, e.g. "
              "label(x.numpy() > 0.5)",
+    **{name: f"not differentiable ({what}): " + _HOST.format(name) for name, what in [
+        ("find_objects", "slices of labelled regions"),
+        ("value_indices", "integer positions of each value"),
+        ("watershed_ift", "integer labels"),
+        ("histogram", "integer counts"),
+        ("minimum_position", "integer positions"),
+        ("maximum_position", "integer positions"),
+        ("extrema", "integer positions; minimum and maximum are differentiable"),
+        ("labeled_comprehension", "an arbitrary host function per label; sum_labels, mean, "
+                                  "variance, minimum, maximum and median are differentiable"),
+        ("generic_filter", "an arbitrary host function per window"),
+        ("generic_filter1d", "an arbitrary host function per line"),
+        ("vectorized_filter", "an arbitrary function per window"),
+    ]},
 }
 
 
