@@ -17,8 +17,13 @@ docstring), ``spline_filter(1d)``, ``shift``, ``zoom``, ``affine_transform``, ``
 its modes (``constant``, ``nearest``, ``reflect``, ``mirror``, ``wrap``, ``grid-wrap``,
 ``grid-constant``, ``grid-mirror``), differentiable in the input, the coordinates (the
 shift, the matrix and offset, the angle) and ``cval``. The prefilter is linear: an ``n x n``
-matrix per axis length (SciPy's filter of the identity, cached on the host). ``label``
-raises (integer output).
+matrix per axis length (SciPy's filter of the identity, cached on the host).
+
+Measurements by label (``sum_labels``, ``mean``, ``variance``, ``standard_deviation``,
+``minimum``, ``maximum``, ``median``, ``center_of_mass``) and the Fourier filters
+(``fourier_gaussian``, ``fourier_uniform``, ``fourier_ellipsoid``, ``fourier_shift``) are in
+``_ndimage_measure``. ``label``, the positions, histograms and the filters calling a Python
+function per window raise (integer output, or no derivative to record).
 
 Example::
 
