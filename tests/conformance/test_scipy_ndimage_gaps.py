@@ -753,3 +753,51 @@ def test_fourier_cases(backend, func):
     check_grads(lambda q: getattr(gndi, func)(c, q), (p,), order=2)
     r = np.fft.rfft(rng.random((6, 5)), axis=0)
     check_grads(lambda q: getattr(gndi, func)(r, q, 6, 0), (p,), order=1)
+
+
+_X345 = np.random.default_rng(7).standard_normal((3, 4, 5))
+_TRI = np.tri(3)
+
+
+@pytest.mark.parametrize("name,f", [
+    ("correlate axes", lambda v, w: gndi.correlate(v, w, axes=(2, 0), origin=(-1, 0),
+                                                   mode="wrap")),
+    ("convolve axes", lambda v, w: gndi.convolve(v, w, axes=(0, 2), origin=(0, 1),
+                                                 mode="constant", cval=0.3)),
+    ("uniform axes", lambda v, w: gndi.uniform_filter(v * w[0, 0], (2, 3), axes=(2, 1),
+                                                      origin=(0, 1),
+                                                      mode=["nearest", "mirror"])),
+    ("gaussian axes", lambda v, w: gndi.gaussian_filter(v, w[0, 1:], order=(1, 0), axes=(2, 0),
+                                                        radius=(2, 1),
+                                                        mode=["reflect", "constant"])),
+    ("minimum footprint axes", lambda v, w: gndi.minimum_filter(v * w[0, 0], footprint=_TRI,
+                                                                axes=(2, 0), origin=(1, 0))),
+    ("maximum size axes", lambda v, w: gndi.maximum_filter(v * w[0, 0], (2, 3), axes=(1, 2),
+                                                           mode=["wrap", "nearest"])),
+    ("rank footprint axes", lambda v, w: gndi.rank_filter(v * w[0, 0], 3, footprint=_TRI,
+                                                          axes=(2, 0), origin=(0, -1))),
+    ("median size axes", lambda v, w: gndi.median_filter(v * w[0, 0], (3, 2), axes=(2, 1),
+                                                         mode="mirror")),
+    ("percentile footprint", lambda v, w: gndi.percentile_filter(
+        v * w[0, 0], 40, footprint=np.ones((2, 2, 2)), origin=(0, -1, 0))),
+    ("float32 output", lambda v, w: gndi.correlate(v.astype(np.float32), w, axes=(0, 1),
+                                                   output=np.float64)),
+])
+def test_filter_derivatives_with_axes(backend, name, f):
+    # the input, the weights (or a scale standing for them) and sigma, against float64
+    # central differences (float32 paths with loose tolerances)
+    w = np.array([[1.2, 0.7, 1.4], [0.3, -0.5, 0.9]])
+    tol = dict(atol=2e-2, rtol=2e-2) if "float32" in name else {}
+    check_grads(f, (_X345, w), order=1, **tol)
+
+
+def test_integer_filter_inputs_refused(backend):
+    # SciPy rounds a filter of an integer input into the integer type, which has no
+    # derivative: gpuad raises and says to cast (its values on float inputs are SciPy's)
+    x = gnp.asarray(np.arange(12).reshape(3, 4))
+    for call in (lambda: gndi.correlate(x, np.ones((2, 2))),
+                 lambda: gndi.uniform_filter(x, 2), lambda: gndi.gaussian_filter(x, 1.0),
+                 lambda: gndi.minimum_filter(x, 2), lambda: gndi.sobel(x)):
+        with pytest.raises(TypeError, match="astype"):
+            call()
+    same(lambda L: L.correlate(np.arange(12).reshape(3, 4).astype(float), np.ones((2, 2))))
