@@ -801,3 +801,18 @@ def test_integer_filter_inputs_refused(backend):
         with pytest.raises(TypeError, match="astype"):
             call()
     same(lambda L: L.correlate(np.arange(12).reshape(3, 4).astype(float), np.ones((2, 2))))
+
+
+def test_nan_in_a_window(backend):
+    # SciPy's order-statistic filters compare with < and >, so a NaN's effect depends on its
+    # place in the window ([1, nan, 3] has minimum 1 from the left, NaN from the centre);
+    # gpuad's minimum and maximum filters give NaN wherever a window holds one (gnp.min/max)
+    # and the rank filters sort NaN last (gnp.sort)
+    x = np.array([1.0, np.nan, 3.0, 0.5, 2.0])
+    np.testing.assert_array_equal(host(gndi.minimum_filter(gnp.asarray(x), 3)),
+                                  [np.nan, np.nan, np.nan, 0.5, 0.5])
+    np.testing.assert_array_equal(host(gndi.maximum_filter(gnp.asarray(x), 3)),
+                                  [np.nan, np.nan, np.nan, 3.0, 2.0])
+    np.testing.assert_array_equal(host(gndi.median_filter(gnp.asarray(x), 3)),
+                                  [1.0, 3.0, 3.0, 2.0, 2.0])
+    assert not np.isnan(sndi.minimum_filter(x, 3)[0])
