@@ -17,8 +17,13 @@ docstring), ``spline_filter(1d)``, ``shift``, ``zoom``, ``affine_transform``, ``
 its modes (``constant``, ``nearest``, ``reflect``, ``mirror``, ``wrap``, ``grid-wrap``,
 ``grid-constant``, ``grid-mirror``), differentiable in the input, the coordinates (the
 shift, the matrix and offset, the angle) and ``cval``. The prefilter is linear: an ``n x n``
-matrix per axis length (SciPy's filter of the identity, cached on the host). ``label``
-raises (integer output).
+matrix per axis length (SciPy's filter of the identity, cached on the host).
+
+Measurements by label (``sum_labels``, ``mean``, ``variance``, ``standard_deviation``,
+``minimum``, ``maximum``, ``median``, ``center_of_mass``) and the Fourier filters
+(``fourier_gaussian``, ``fourier_uniform``, ``fourier_ellipsoid``, ``fourier_shift``) are in
+``_ndimage_measure``. ``label``, the positions, histograms and the filters calling a Python
+function per window raise (integer output, or no derivative to record).
 
 Example::
 
@@ -30,6 +35,10 @@ Example::
 
 from __future__ import annotations
 
+import builtins
+import functools
+import inspect
+import operator
 import warnings
 from collections.abc import Sequence
 from itertools import product
@@ -45,9 +54,27 @@ from ..rules import data
 from ..tensor import Tensor
 from . import _ndimage_interp as _interp
 from ._absent import absent_names
+from ._ndimage_measure import (  # noqa: F401
+    center_of_mass,
+    fourier_ellipsoid,
+    fourier_gaussian,
+    fourier_shift,
+    fourier_uniform,
+    maximum,
+    mean,
+    median,
+    minimum,
+    standard_deviation,
+    sum,
+    sum_labels,
+    variance,
+)
 
-__all__ = ["affine_transform", "convolve", "convolve1d", "correlate", "correlate1d",
-           "gaussian_filter", "gaussian_filter1d", "gaussian_gradient_magnitude",
+__all__ = ["affine_transform", "center_of_mass", "convolve", "convolve1d", "correlate",
+           "correlate1d", "fourier_ellipsoid", "fourier_gaussian", "fourier_shift",
+           "fourier_uniform", "maximum", "mean", "median", "minimum", "standard_deviation",
+           "sum", "sum_labels", "variance", "gaussian_filter", "gaussian_filter1d",
+           "gaussian_gradient_magnitude",
            "gaussian_laplace", "generic_gradient_magnitude", "generic_laplace",
            "geometric_transform", "laplace", "map_coordinates", "maximum_filter",
            "maximum_filter1d", "median_filter", "minimum_filter", "minimum_filter1d",
@@ -181,6 +208,9 @@ _PAD = {"reflect": "symmetric", "grid-mirror": "symmetric", "mirror": "reflect",
 
 
 def _filter_mode(name: str, mode: str) -> str:
+    if not isinstance(mode, str):
+        raise RuntimeError(f"{name}: a sequence of modes is not supported here (one mode "
+                           f"for all axes); got {mode!r}")
     if mode not in _PAD:
         raise RuntimeError(f"{name}: boundary mode {mode!r} not supported; the modes are "
                            f"{', '.join(_PAD)}")
@@ -188,11 +218,18 @@ def _filter_mode(name: str, mode: str) -> str:
 
 
 def _per_axis(name: str, value: Any, nd: int, what: str) -> list:
-    if isinstance(value, (list, tuple)):
-        if len(value) != nd:
-            raise RuntimeError(f"{name}: {what} must have one entry per axis of the input "
-                               f"({nd}), got {list(value)}")
-        return list(value)
+    """One ``value`` per filtered axis: a list, tuple or 1-D array (a Tensor gives its
+    recorded entries) of ``nd`` entries, or one value for all (SciPy's
+    ``_normalize_sequence``)."""
+    if isinstance(value, (list, tuple)) or (not isinstance(value, str)
+                                            and getattr(value, "ndim", 0) >= 1):
+        seq = list(value) if isinstance(value, (list, tuple)) else [
+            value[k] for k in range(int(value.shape[0]))]
+        if len(seq) != nd:
+            raise RuntimeError(f"{name}: sequence argument must have length equal to input "
+                               f"rank: {what} must have one entry per filtered axis ({nd}), "
+                               f"got {len(seq)}")
+        return seq
     return [value] * nd
 
 
@@ -203,8 +240,16 @@ def _correlate_padded(name: str, x: Any, w: Any, mode: str, cval: Any, origins: 
     from .signal import _convolve
 
     pad_mode = _filter_mode(name, mode)
+    complex_out = x.dtype.kind == "c" or w.dtype.kind == "c"
+    # SciPy's result: the input's dtype, made complex (at least complex64) by complex weights
+    dtype = _np.promote_types(x.dtype, _np.complex64) if complex_out else x.dtype
+    if x.dtype.kind != "c" and _is_complex_value(cval):
+        raise ValueError(f"{name}: a complex cval needs a complex input (got cval={cval!r} "
+                         f"for a {x.dtype} input); cast the input to complex")
     if 0 in tuple(x.shape):  # nothing to filter (SciPy returns the empty array)
-        return x.astype(_np.result_type(x.dtype, w.dtype))
+        return x.astype(dtype)
+    if x.ndim == 0:  # a 0-d input times a 0-d weight
+        return (x * w).astype(dtype)
     pads = [(0, 0)] * x.ndim
     for k, (ax, o) in enumerate(zip(axes, origins, strict=True)):
         size = w.shape[k]
@@ -221,7 +266,15 @@ def _correlate_padded(name: str, x: Any, w: Any, mode: str, cval: Any, origins: 
     others = tuple(a for a in range(x.ndim) if a not in axes)
     out = _convolve(xp_, flipped, "valid", tuple(axes), tuple(range(w.ndim)), (), (), (), ())
     # _convolve puts the axes not filtered first, then the filtered ones
-    return gnp.moveaxis(out, tuple(range(x.ndim)), others + tuple(axes))
+    out = gnp.moveaxis(out, tuple(range(x.ndim)), others + tuple(axes))
+    return out if out.dtype == dtype else out.astype(dtype)
+
+
+def _is_complex_value(v: Any) -> bool:
+    if isinstance(v, complex):
+        return True
+    kind = getattr(getattr(v, "dtype", None), "kind", None)
+    return kind == "c"
 
 
 def _filter_input(name: str, input_: Any) -> Any:
@@ -239,64 +292,145 @@ def _no_output(name: str, output: Any) -> None:
                                   f"supported; use the returned array")
 
 
-def _weights(name: str, weights: Any, x: Any) -> Any:
-    """The filter weights, one axis per axis of the input and not empty (SciPy's errors)."""
+def _output_dtype(name: str, output: Any) -> Any:
+    """``output=`` of a filter as a dtype (a floating or complex one); an array to write
+    into is refused (gpuad arrays are values), and an integer dtype too (SciPy rounds)."""
+    if isinstance(output, (_np.ndarray, Tensor)) or hasattr(output, "__cuda_array_interface__"):
+        raise NotImplementedError(f"{name}: output= (writing into a given array) is not "
+                                  f"supported; use the returned array (output= may be a "
+                                  f"dtype)")
+    try:
+        dt = _np.dtype(output)
+    except TypeError:
+        raise TypeError(f"{name}: output must be a dtype, got {output!r}") from None
+    if dt.kind not in "fc":
+        raise TypeError(f"{name}: output dtype {dt} is not a floating-point or complex type "
+                        f"(SciPy rounds into it, which has no derivative): take a floating "
+                        f"result and round it yourself")
+    return dt
+
+
+def _takes_output_dtype(fn: Any) -> Any:
+    """``fn`` with ``output=`` given as a dtype: computed with ``output=None``, then cast (a
+    complex result keeps a complex type, with SciPy's warning)."""
+    sig = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        bound = sig.bind(*args, **kwargs)
+        output = bound.arguments.get("output")
+        if output is None:
+            return fn(*args, **kwargs)
+        dt = _output_dtype(fn.__name__, output)
+        bound.arguments["output"] = None
+        out = fn(*bound.args, **bound.kwargs)
+        if out.dtype.kind == "c" and dt.kind != "c":
+            warnings.warn(f"{fn.__name__}: promoting specified output dtype to complex",
+                          UserWarning, stacklevel=2)
+            dt = _np.promote_types(dt, _np.complex64)
+        return out if out.dtype == dt else gnp.asarray(out).astype(dt)
+
+    return wrapper
+
+
+def _weights(name: str, weights: Any, x: Any, n_axes: int) -> Any:
+    """The filter weights, one axis per filtered axis of the input and not empty (SciPy's
+    errors)."""
     w = gnp.asarray(weights)
-    if w.ndim != x.ndim:
-        raise RuntimeError(f"{name}: the filter weights must have one axis per axis of the "
-                           f"input; got weights of shape {tuple(w.shape)} for an input of "
-                           f"shape {tuple(x.shape)}")
+    if w.ndim != n_axes:
+        what = "axis of the input" if n_axes == x.ndim else "entry of axes"
+        raise RuntimeError(f"{name}: weights.ndim ({w.ndim}) must match len(axes) ({n_axes}): "
+                           f"the filter weights must have one axis per {what}; got weights "
+                           f"of shape {tuple(w.shape)} for an input of shape {tuple(x.shape)}")
     if 0 in tuple(w.shape):
         raise RuntimeError(f"{name}: no filter weights given (shape {tuple(w.shape)})")
     return w
 
 
+def _conj(w: Any) -> Any:
+    return gnp.conj(w) if w.dtype.kind == "c" else w
+
+
+def _nd_correlate(name: str, input: Any, weights: Any, mode: str, cval: Any, origin: Any,
+                  axes: Any, convolution: bool) -> Any:
+    """SciPy's ``_correlate_or_convolve``: the weights' axes go to the filtered axes in
+    increasing order, the origins to ``axes`` in the order given (to the input's axes in
+    order where every axis is filtered); complex weights are conjugated by ``correlate``."""
+    x = _filter_input(name, input)
+    ax = _axes(name, axes, x.ndim)
+    w = _weights(name, weights, x, len(ax))
+    if not isinstance(mode, str):
+        raise RuntimeError(f"{name}: a sequence of modes is not supported (one mode for all "
+                           f"axes); got {mode!r}")
+    origins = [operator.index(o) for o in _per_axis(name, origin, len(ax), "origin")]
+    per_axis = list(origins)
+    if len(ax) < x.ndim:
+        per_axis = [0] * x.ndim
+        for a, o in zip(ax, origins, strict=True):
+            per_axis[a] = o
+    sax = tuple(sorted(ax))
+    per_axis = [per_axis[a] for a in sax]
+    if convolution:  # SciPy's convolve: the weights reversed, each axis's origin negated
+        per_axis = [-o - (1 - n % 2)  # (and shifted by one for an even length)
+                    for o, n in zip(per_axis, w.shape, strict=True)]
+        w = gnp.flip(w, tuple(range(w.ndim))) if w.ndim else w
+    else:
+        w = _conj(w)
+    return _correlate_padded(name, x, w, mode, cval, per_axis, sax)
+
+
 def correlate(input: Any, weights: Any, output: Any = None, mode: str = "reflect",
-              cval: float = 0.0, origin: Any = 0) -> Any:
-    """``scipy.ndimage.correlate``: ``sum_k weights[k] * input[i + k - center]`` with the
-    boundary ``mode`` (``'reflect'``, ``'mirror'``, ``'nearest'``, ``'wrap'``,
-    ``'constant'`` with ``cval``, and the ``'grid-*'`` names) and ``origin`` shifting the
-    centre; differentiable in ``input``, ``weights`` and ``cval``. Floating-point inputs.
+              cval: float = 0.0, origin: Any = 0, *, axes: Any = None) -> Any:
+    """``scipy.ndimage.correlate``: ``sum_k conj(weights[k]) * input[i + k - center]`` with
+    the boundary ``mode`` (``'reflect'``, ``'mirror'``, ``'nearest'``, ``'wrap'``,
+    ``'constant'`` with ``cval``, and the ``'grid-*'`` names), ``origin`` shifting the centre
+    and ``axes`` the axes filtered (the weights have one axis per entry); differentiable in
+    ``input``, ``weights`` and ``cval``. Floating-point and complex inputs; complex weights
+    are conjugated, as SciPy's and ``numpy.correlate``.
 
     Example: ``correlate(image, gnp.ones((3, 3)) / 9, mode="nearest")``
     """
     _no_output("correlate", output)
-    x = _filter_input("correlate", input)
-    w = _weights("correlate", weights, x)
-    origins = [int(o) for o in _per_axis("correlate", origin, x.ndim, "origin")]
-    return _correlate_padded("correlate", x, w, mode, cval, origins, tuple(range(x.ndim)))
+    return _nd_correlate("correlate", input, weights, mode, cval, origin, axes, False)
 
 
 def convolve(input: Any, weights: Any, output: Any = None, mode: str = "reflect",
-             cval: float = 0.0, origin: Any = 0) -> Any:
-    """``scipy.ndimage.convolve``: :func:`correlate` with the weights reversed (and the
-    origin mirrored, as SciPy's); differentiable in ``input``, ``weights`` and ``cval``.
+             cval: float = 0.0, origin: Any = 0, *, axes: Any = None) -> Any:
+    """``scipy.ndimage.convolve``: :func:`correlate` with the weights reversed and not
+    conjugated (and the origin mirrored, as SciPy's); differentiable in ``input``,
+    ``weights`` and ``cval``.
 
     Example: ``convolve(image, kernel, mode="constant", cval=0.0)``
     """
     _no_output("convolve", output)
-    x = _filter_input("convolve", input)
-    w = _weights("convolve", weights, x)
-    origins = [-int(o) - (1 - n % 2) for o, n in zip(
-        _per_axis("convolve", origin, x.ndim, "origin"), w.shape, strict=True)]
-    w = gnp.flip(w, tuple(range(w.ndim))) if w.ndim else w
-    return _correlate_padded("convolve", x, w, mode, cval, origins, tuple(range(x.ndim)))
+    return _nd_correlate("convolve", input, weights, mode, cval, origin, axes, True)
+
+
+def _weights1d(name: str, weights: Any) -> Any:
+    w = gnp.asarray(weights)
+    if w.ndim != 1 or w.shape[0] == 0:
+        raise RuntimeError(f"{name}: weights must be a non-empty 1-D array, got shape "
+                           f"{tuple(w.shape)}")
+    return w
+
+
+def _correlate1d(name: str, input: Any, w: Any, axis: int, mode: str, cval: Any,
+                 origin: int) -> Any:
+    x = _filter_input(name, input)
+    ax = _axis(name, axis, x.ndim)
+    return _correlate_padded(name, x, w, mode, cval, [operator.index(origin)], (ax,))
 
 
 def correlate1d(input: Any, weights: Any, axis: int = -1, output: Any = None,
                 mode: str = "reflect", cval: float = 0.0, origin: int = 0) -> Any:
-    """``scipy.ndimage.correlate1d``: :func:`correlate` along one axis with 1-D weights.
+    """``scipy.ndimage.correlate1d``: :func:`correlate` along one axis with 1-D weights
+    (complex weights conjugated).
 
     Example: ``correlate1d(x, [1.0, 0.0, -1.0], axis=0)``
     """
     _no_output("correlate1d", output)
-    x = _filter_input("correlate1d", input)
-    w = gnp.asarray(weights)
-    if w.ndim != 1 or w.shape[0] == 0:
-        raise RuntimeError(f"correlate1d: weights must be a non-empty 1-D array, got shape "
-                           f"{tuple(w.shape)}")
-    ax = _axis("correlate1d", axis, x.ndim)
-    return _correlate_padded("correlate1d", x, w, mode, cval, [int(origin)], (ax,))
+    w = _weights1d("correlate1d", weights)
+    return _correlate1d("correlate1d", input, _conj(w), axis, mode, cval, origin)
 
 
 def convolve1d(input: Any, weights: Any, axis: int = -1, output: Any = None,
@@ -305,19 +439,18 @@ def convolve1d(input: Any, weights: Any, axis: int = -1, output: Any = None,
 
     Example: ``convolve1d(x, [0.25, 0.5, 0.25], axis=-1, mode="wrap")``
     """
-    w = gnp.asarray(weights)
-    if w.ndim != 1 or w.shape[0] == 0:
-        raise RuntimeError(f"convolve1d: weights must be a non-empty 1-D array, got shape "
-                           f"{tuple(w.shape)}")
-    origin = -int(origin) - (1 - w.shape[0] % 2)
-    return correlate1d(input, gnp.flip(w, 0), axis, output, mode, cval, origin)
+    _no_output("convolve1d", output)
+    w = _weights1d("convolve1d", weights)
+    origin = -operator.index(origin) - (1 - w.shape[0] % 2)
+    return _correlate1d("convolve1d", input, gnp.flip(w, 0), axis, mode, cval, origin)
 
 
 def _axis(name: str, axis: int, nd: int) -> int:
-    if not -nd <= int(axis) < nd:
+    axis = operator.index(axis)  # (TypeError for a float, as SciPy)
+    if not -nd <= axis < nd:
         raise _np.exceptions.AxisError(f"{name}: axis {axis} is out of bounds for an input of "
-                                       f"dimension {nd}")
-    return int(axis) % nd
+                                       f"dimension {nd} (out of range)")
+    return axis % nd
 
 
 def _axes(name: str, axes: Any, nd: int) -> tuple[int, ...]:
@@ -342,12 +475,11 @@ def uniform_filter(input: Any, size: Any = 3, output: Any = None, mode: str = "r
     ax = _axes("uniform_filter", axes, x.ndim)
     sizes = _per_axis("uniform_filter", size, len(ax), "size")
     origins = _per_axis("uniform_filter", origin, len(ax), "origin")
-    for a, n, o in zip(ax, sizes, origins, strict=True):
-        n = int(n)
-        if n < 1:
-            raise RuntimeError(f"uniform_filter: incorrect filter size {n}")
-        if n > 1:
-            x = correlate1d(x, _np.full(n, 1.0 / n), a, None, mode, cval, int(o))
+    modes = _modes_for("uniform_filter", mode, len(ax))
+    for a, n, o, m in zip(ax, sizes, origins, modes, strict=True):
+        n = operator.index(n)
+        if n > 1:  # (an axis of size 1 or less is left alone, as SciPy's)
+            x = correlate1d(x, _np.full(n, 1.0 / n), a, None, m, cval, operator.index(o))
     return x
 
 
@@ -364,7 +496,7 @@ def _gaussian_kernel(sigma: Any, order: int, radius: int) -> Any:
     for _ in range(order):
         q = [((k + 1) * q[k + 1] if k < order else 0.0)
              - (q[k - 1] / (sigma * sigma) if k > 0 else 0.0) for k in range(order + 1)]
-    poly = sum(c * x ** k for k, c in enumerate(q))
+    poly = builtins.sum(c * x ** k for k, c in enumerate(q))  # (the module has its own sum)
     return phi * poly
 
 
@@ -400,6 +532,10 @@ def gaussian_filter1d(input: Any, sigma: Any, axis: int = -1, order: int = 0,
     if isinstance(order, bool) or int(order) != order or order < 0:
         raise ValueError(f"gaussian_filter1d: order must be a non-negative integer, got "
                          f"{order!r}")
+    if radius is not None and (isinstance(radius, bool) or not isinstance(
+            radius, (int, _np.integer)) or radius < 0):
+        raise ValueError(f"gaussian_filter1d: radius must be a non-negative integer, got "
+                         f"{radius!r}")
     r = int(truncate * s + 0.5) if radius is None else int(radius)
     if hasattr(raw, "shape"):  # under gpuad.jit: a call whose sigma gives another radius
         _vc.keep_branch("gaussian_filter1d radius", True,  # (or is not positive) traces again
@@ -426,13 +562,14 @@ def gaussian_filter(input: Any, sigma: Any, order: Any = 0, output: Any = None,
     sigmas = _per_axis("gaussian_filter", sigma, len(ax), "sigma")
     orders = _per_axis("gaussian_filter", order, len(ax), "order")
     radii = _per_axis("gaussian_filter", radius, len(ax), "radius")
-    for a, s, o, r in zip(ax, sigmas, orders, radii, strict=True):
+    modes = _modes_for("gaussian_filter", mode, len(ax))
+    for a, s, o, r, m in zip(ax, sigmas, orders, radii, modes, strict=True):
         raw = data(s)
         smooth = _sigma_value(raw, "gaussian_filter") > 1e-15
         if hasattr(raw, "shape"):  # under gpuad.jit: an axis with sigma 0 is left alone
             _vc.keep_branch("gaussian_filter sigma 0", smooth, lambda xp, v: v > 1e-15, raw)
         if smooth:
-            x = gaussian_filter1d(x, s, a, o, None, mode, cval, truncate, radius=r)
+            x = gaussian_filter1d(x, s, a, o, None, m, cval, truncate, radius=r)
     return _constant_in(x, sigma, cval)
 
 
@@ -441,8 +578,8 @@ def _modes_for(name: str, mode: Any, n: int) -> list[str]:
         return [mode] * n
     modes = list(mode)
     if len(modes) != n:
-        raise RuntimeError(f"{name}: a sequence of modes needs one entry per axis ({n}), got "
-                           f"{modes}")
+        raise RuntimeError(f"{name}: sequence argument must have length equal to input rank: "
+                           f"a sequence of modes needs one entry per axis ({n}), got {modes}")
     return modes
 
 
@@ -656,14 +793,21 @@ def _windows(name: str, x: Any, footprint: _np.ndarray, modes: list[str], cval: 
 
 
 def _footprint(name: str, x: Any, size: Any, footprint: Any, axes: Any, origin: Any,
-               mode: Any) -> tuple[_np.ndarray, list[int], list[str]]:
+               mode: Any, rank: bool = False) -> tuple[_np.ndarray, list[int], list[str]]:
+    """The footprint over all axes of ``x``, the origin and mode of each axis, as SciPy
+    places them: a box (``size``, or an all-True footprint of a minimum or maximum filter)
+    is separable, its lengths, origins and modes go to ``axes`` in the order given; another
+    footprint (and every rank filter's) keeps its axes in the input's order (SciPy's
+    ``expand_dims``), while the origins and modes go to ``axes`` in the order given (to the
+    input's axes in order where every axis is filtered) and a sequence of modes is refused
+    (RuntimeError)."""
     if x.dtype.kind == "c":
         raise TypeError(f"{name}: complex input is not supported (as in SciPy)")
     ax = _axes(name, axes, x.ndim)
     if footprint is None:
         if size is None:
             raise RuntimeError(f"{name}: no footprint or filter size provided")
-        sizes = [int(n) for n in _per_axis(name, size, len(ax), "size")]
+        sizes = [operator.index(n) for n in _per_axis(name, size, len(ax), "size")]
         if min(sizes, default=1) < 1:
             raise RuntimeError(f"{name}: incorrect filter size {size}")
         fp = _np.ones(sizes, dtype=bool)
@@ -680,18 +824,36 @@ def _footprint(name: str, x: Any, size: Any, footprint: Any, axes: Any, origin: 
                                f"({len(ax)})")
         if not fp.any():
             raise ValueError(f"{name}: all-zero footprint is not allowed")
-    full = _np.ones([1] * x.ndim, dtype=bool)
+    separable = not rank and bool(fp.all())
     shape = [1] * x.ndim
-    for a, n in zip(ax, fp.shape, strict=True):
-        shape[a] = n
-    order = sorted(range(len(ax)), key=lambda k: ax[k])  # the footprint's axes in input order
-    full = fp.transpose(order).reshape(shape) if ax else full
+    if separable:  # the box's lengths go to axes in the order given
+        for a, n in zip(ax, fp.shape, strict=True):
+            shape[a] = n
+        full = _np.ones(shape, dtype=bool)
+    else:  # the footprint's axes in the input's order
+        for a, n in zip(sorted(ax), fp.shape, strict=True):
+            shape[a] = n
+        full = fp.reshape(shape)
+    given = _per_axis(name, origin, len(ax), "origin")
     origins = [0] * x.ndim
-    for a, o in zip(ax, _per_axis(name, origin, len(ax), "origin"), strict=True):
-        origins[a] = int(o)
+    if separable or len(ax) < x.ndim:
+        for a, o in zip(ax, given, strict=True):
+            origins[a] = operator.index(o)
+    else:
+        origins = [operator.index(o) for o in given]
     modes = ["reflect"] * x.ndim
-    for a, m in zip(ax, _modes_for(name, mode, len(ax)), strict=True):
-        modes[a] = m
+    if isinstance(mode, str):
+        modes = [mode] * x.ndim
+    elif not separable and not (rank and fp.all()):
+        raise RuntimeError(f"{name}: a sequence of modes is not supported for a "
+                           f"non-separable footprint; got {list(mode)}")
+    else:
+        seq = _modes_for(name, mode, len(ax))
+        if separable or len(ax) < x.ndim:
+            for a, m in zip(ax, seq, strict=True):
+                modes[a] = m
+        else:
+            modes = seq
     return full, origins, modes
 
 
@@ -762,7 +924,7 @@ def _rank(name: str, input: Any, rank: Any, kind: str, size: Any, footprint: Any
           output: Any, mode: Any, cval: float, origin: Any, axes: Any) -> Any:
     _no_output(name, output)
     x = _filter_input(name, input)
-    fp, origins, modes = _footprint(name, x, size, footprint, axes, origin, mode)
+    fp, origins, modes = _footprint(name, x, size, footprint, axes, origin, mode, rank=True)
     count = int(fp.sum())
     if kind == "median":
         r = count // 2
@@ -774,7 +936,7 @@ def _rank(name: str, input: Any, rank: Any, kind: str, size: Any, footprint: Any
             raise RuntimeError(f"{name}: invalid percentile {rank}")
         r = count - 1 if p == 100.0 else int(float(count) * p / 100.0)
     else:
-        r = int(rank)
+        r = operator.index(rank)  # (TypeError for a float rank, as SciPy)
     if r < 0:
         r += count
     if not 0 <= r < count:
@@ -1199,10 +1361,36 @@ def geometric_transform(input: Any, mapping: Any, output_shape: Any = None, outp
     return _resample("geometric_transform", x, dtype, coords, order, mode, cval, prefilter)
 
 
+for _name in ("correlate", "convolve", "correlate1d", "convolve1d", "uniform_filter",
+              "uniform_filter1d", "gaussian_filter", "gaussian_filter1d", "sobel", "prewitt",
+              "generic_laplace", "laplace", "gaussian_laplace", "generic_gradient_magnitude",
+              "gaussian_gradient_magnitude", "minimum_filter", "maximum_filter",
+              "minimum_filter1d", "maximum_filter1d", "rank_filter", "median_filter",
+              "percentile_filter"):
+    globals()[_name] = _takes_output_dtype(globals()[_name])
+del _name
+
+
+_HOST = ("call scipy.ndimage.{0} (or cupyx.scipy.ndimage.{0}) on plain arrays, e.g. "
+         "{0}(x.numpy(), ...)")
 _ABSENT = {
     "label": "not differentiable (integer labels of connected regions): call "
              "scipy.ndimage.label (or cupyx.scipy.ndimage.label) on plain arrays, e.g. "
              "label(x.numpy() > 0.5)",
+    **{name: f"not differentiable ({what}): " + _HOST.format(name) for name, what in [
+        ("find_objects", "slices of labelled regions"),
+        ("value_indices", "integer positions of each value"),
+        ("watershed_ift", "integer labels"),
+        ("histogram", "integer counts"),
+        ("minimum_position", "integer positions"),
+        ("maximum_position", "integer positions"),
+        ("extrema", "integer positions; minimum and maximum are differentiable"),
+        ("labeled_comprehension", "an arbitrary host function per label; sum_labels, mean, "
+                                  "variance, minimum, maximum and median are differentiable"),
+        ("generic_filter", "an arbitrary host function per window"),
+        ("generic_filter1d", "an arbitrary host function per line"),
+        ("vectorized_filter", "an arbitrary function per window"),
+    ]},
 }
 
 

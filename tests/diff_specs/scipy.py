@@ -332,3 +332,20 @@ add(N + "rotate", lambda x, t: ndimage.rotate(x, t, order=3, mode="nearest"),
     lambda rng: (rng.standard_normal((4, 5)), rng.uniform(10.0, 18.0, ())))
 add(N + "geometric_transform", lambda x, c: ndimage.geometric_transform(
     x, lambda o: (0.9 * o[0] - 0.3, 1.1 * o[1] + 0.2), order=3, cval=c), _img_cval)
+
+# measurements by label (the labels and the index are fixed host arrays; the values drawn
+# without ties) and the Fourier filters (differentiable in the parameter as well)
+_LABELS = np.array([[1, 1, 2, 0, 3], [2, 2, 1, 3, 3], [0, 1, 1, 2, 3], [3, 2, 0, 1, 1]])
+for _m in ("sum_labels", "sum", "mean", "variance", "standard_deviation", "minimum",
+           "maximum", "median"):
+    add(N + _m, lambda x, m=_m: getattr(ndimage, m)(x, _LABELS, [1, 3, 2]), _img)
+add(N + "center_of_mass", lambda x: gnp.stack(ndimage.center_of_mass(x, _LABELS, 2)),
+    lambda rng: (rng.uniform(0.5, 2.0, (4, 5)),))
+add(N + "fourier_gaussian", lambda x, s: ndimage.fourier_gaussian(x, s, 6, 0),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(0.6, 1.5, 2)))
+add(N + "fourier_uniform", lambda x, s: ndimage.fourier_uniform(x, s),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(1.5, 3.0, 2)))
+add(N + "fourier_ellipsoid", lambda x, s: ndimage.fourier_ellipsoid(x, s),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(1.5, 3.0, 2)))
+add(N + "fourier_shift", lambda x, s: gnp.real(ndimage.fourier_shift(x, s)),
+    lambda rng: (rng.standard_normal((4, 5)), rng.uniform(-1.5, 1.5, 2)))
