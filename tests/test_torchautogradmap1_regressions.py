@@ -1,0 +1,73 @@
+"""Regressions found by mapping torch's test_autograd.py, test/autograd/test_complex.py and
+test/autograd/test_fallback.py (conformance/test_torch_autograd_map1.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+
+# view ops that change nothing (the same shape, the identity permutation, nothing to squeeze)
+NO_OP_VIEWS = {
+    "squeeze()": lambda t: t.squeeze(),
+    "squeeze(())": lambda t: gnp.squeeze(t, ()),
+    "gnp.squeeze": lambda t: gnp.squeeze(t),
+    "transpose(1, 1)": lambda t: t.transpose(1, 1),
+    "transpose((0, 1))": lambda t: t.transpose((0, 1)),
+    "swapaxes(0, 0)": lambda t: t.swapaxes(0, 0),
+    "movedim(0, 0)": lambda t: t.movedim(0, 0),
+    "gnp.moveaxis": lambda t: gnp.moveaxis(t, 1, 1),
+    "gnp.transpose((0, 1))": lambda t: gnp.transpose(t, (0, 1)),
+    "gnp.reshape same shape": lambda t: gnp.reshape(t, (2, 3)),
+    "gnp.broadcast_to same shape": lambda t: gnp.broadcast_to(t, (2, 3)),
+    "broadcast_to same shape": lambda t: t.broadcast_to((2, 3)),
+    "gnp.ravel of 1-D": lambda t: gnp.ravel(t[0]),
+    "gnp.expand_dims(())": lambda t: gnp.expand_dims(t, ()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NO_OP_VIEWS))
+def test_no_op_view_is_a_new_view(backend, name):
+    # A view op that changed nothing returned the tensor itself, so a hook registered on the
+    # "view" scaled every use of the tensor: with y = x * 1, v = f(y) and a hook g -> 10 g on
+    # v, the loss sum(v) + sum(y) gave x.grad 20 instead of 11 (torch's and NumPy's view
+    # functions return an object of their own); it is a new view now
+    x = ad.tensor(np.ones((2, 3)), requires_grad=True)
+    y = x * 1
+    f = NO_OP_VIEWS[name]
+    v = f(y)
+    assert v is not y
+    v.register_hook(lambda g: g * 10)
+    (gnp.sum(v) + gnp.sum(y)).backward()
+    want = 11.0 if v.shape == y.shape else np.where(np.arange(2)[:, None] == 0, 11.0, 1.0)
+    np.testing.assert_array_equal(to_numpy(x.grad), np.broadcast_to(want, (2, 3)))
+
+
+def test_no_op_view_of_leaf_retain_grad_sees_its_own_uses(backend):
+    # retain_grad on x.squeeze() (nothing to squeeze) reported the leaf's whole gradient (its
+    # .grad was x.grad, 3 here) instead of the gradient of the view's own use (1)
+    x = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    v = x.squeeze()
+    assert v is not x and not v.is_leaf and v._base is x
+    v.retain_grad()
+    (gnp.sum(v) + 2 * gnp.sum(x)).backward()
+    np.testing.assert_array_equal(to_numpy(v.grad), [1.0, 1.0])
+    np.testing.assert_array_equal(to_numpy(x.grad), [3.0, 3.0])
+
+
+def test_no_op_view_of_leaf_refuses_in_place_write(backend):
+    # the write into a no-op view of a leaf that requires grad is a write into a view of the
+    # leaf (refused, as torch), and detach_() of the "view" detached the leaf itself (x no
+    # longer required grad); a view refuses detach_(), as torch
+    x = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(ad.GradError, match="view"):
+        x.movedim(0, 0).add_(1)
+    v = x.transpose(0, 0)
+    assert v is not x and v.requires_grad and not v.is_leaf
+    with pytest.raises(RuntimeError, match="view"):
+        v.detach_()
+    assert x.requires_grad and x.is_leaf
+
