@@ -10,6 +10,7 @@ from ..tensor import Tensor as _Tensor
 from . import abstract as _A
 from .core import prim
 
+
 def _unchanged(x):
     """The result of a view op (reshape, transpose, broadcast_to) that changes nothing: a new
     view of a Tensor that requires grad, as NumPy's and torch's view functions return an object
