@@ -238,6 +238,8 @@ def _ckpt_vjp(g, ans, inputs, params, need):
             out = fn(*tree_unflatten(adef, args))
     floats = tree_flatten(out)[0]
     floats = [floats[i] for i in _float_leaves(floats)]  # packed into the step's output
+    if params.get("meta") is not None and not _tracing():
+        _check_recomputed(fn, params["meta"], floats)
     leaves = [x for x in floats if isinstance(x, Tensor) and x.requires_grad]
     if not leaves:
         return [None] * len(edges)
@@ -261,6 +263,55 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     res = run_backward([x for x, _ in pairs], [p for _, p in pairs], targets=targets,
                        retain_graph=diff, create_graph=diff, target_hooks=False)
     return [res.get(e) for e in edges]
+
+
+def _outputs_meta(outs) -> list | None:
+    """The shape, dtype and sum of each float output of a checkpointed block's forward (the
+    sums stay on the device, unread until backward compares the recomputation with them)."""
+    if _tracing() or any(isinstance(x, Tensor) and x._bat is not None for x in outs):
+        return None  # (a trace's values, or a vmap's per-example ones: not compared)
+    meta = []
+    for x in outs:
+        a = _raw(x)
+        meta.append((tuple(a.shape), a.dtype, _r._xp(a).sum(a)))
+    return meta
+
+
+def _check_recomputed(fn, meta: list, floats: list) -> None:
+    """Raise where backward's run of a checkpointed block computed other outputs than its
+    forward did (a block that reads changing Python state, draws from an unseeded generator,
+    or branches on a counter): its gradient would be that of another computation."""
+    if any(isinstance(x, Tensor) and x._bat is not None for x in floats):
+        return
+    name = getattr(fn, "__name__", "f")
+    what = None
+    if len(floats) != len(meta):
+        what = f"{len(meta)} float outputs in the forward, {len(floats)} when run again"
+    else:
+        for k, ((shp, dt, s0), x) in enumerate(zip(meta, floats, strict=True)):
+            a = _raw(x)
+            if tuple(a.shape) != shp or a.dtype != dt:
+                what = (f"output {k} was {dt} of shape {shp} in the forward, "
+                        f"{a.dtype} of shape {tuple(a.shape)} when run again")
+                break
+            xp = _r._xp(a)
+            s1, scale = complex(xp.sum(a)), float(xp.sum(xp.abs(a)))
+            s0 = complex(s0)
+            if _np.isnan(s0) or _np.isnan(s1) or _np.isinf(s0) or _np.isinf(s1):
+                same = _np.isnan(s0) == _np.isnan(s1) and (_np.isnan(s0) or s0 == s1)
+            else:
+                same = abs(s1 - s0) <= 1e-6 * scale + 1e-300
+            if not same:
+                what = (f"output {k} (shape {shp}) summed to {s0:.6g} in the forward and "
+                        f"to {s1:.6g} when run again")
+                break
+    if what is not None:
+        raise GradError(
+            f"checkpoint: backward ran the checkpointed block {name} again and it computed "
+            f"different values than in the forward ({what}); its gradient would be that of "
+            f"another computation. A checkpointed block must compute the same thing each "
+            f"time it runs: pass what it depends on as arguments (a mode, a step count), not "
+            f"Python state that changes between the forward and the backward")
 
 
 def _bound_names() -> list:
@@ -403,6 +454,7 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                   "named": rec.saved if rec is not None and rec.saved else None,
                   "axes": list(_bound_names()) or None}
         dl = [leaves[i] for i in diff]
+        params["meta"] = _outputs_meta(dl)
         packed = _make_node(_CKPT, edges, saved, params, _pack(dl),
                             [flat_args[i] for i in arr_pos])
         for i, v in zip(diff, _unpack(packed, dl), strict=True):

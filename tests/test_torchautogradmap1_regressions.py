@@ -71,3 +71,49 @@ def test_no_op_view_of_leaf_refuses_in_place_write(backend):
         v.detach_()
     assert x.requires_grad and x.is_leaf
 
+
+
+def _counted(first, later):
+    calls = [0]
+
+    def block(h):
+        calls[0] += 1
+        return first(h) if calls[0] == 1 else later(h)
+
+    return block
+
+
+def test_checkpoint_recomputation_with_other_values_raises(backend):
+    # a checkpointed block that computes something else when backward runs it again (it
+    # branches on a counter: sin(exp(sin h)) in the forward, exp(sin h) again) gave the
+    # gradient of the second computation, a silently wrong one (torch raises: a different
+    # number of tensors was saved); backward now compares the recomputed outputs with the
+    # forward's and raises
+    from gpuad.utils.checkpoint import checkpoint
+
+    x = ad.tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
+    block = _counted(lambda h: gnp.sin(gnp.exp(gnp.sin(h))), lambda h: gnp.exp(gnp.sin(h)))
+    y = checkpoint(block, x, use_reentrant=False)
+    with pytest.raises(ad.GradError, match="different values"):
+        gnp.sum(y).backward()
+
+
+def test_checkpoint_recomputation_with_other_shapes_raises(backend):
+    # the same output shape in the forward, another one when run again: the cotangent was cut
+    # to the new shape (torch raises: tensors have different metadata)
+    x = ad.tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
+    block = _counted(lambda h: gnp.sin(h), lambda h: gnp.stack([gnp.sin(h), h]))
+    y = ad.checkpoint(block)(x)
+    with pytest.raises(ad.GradError, match="shape"):
+        gnp.sum(y).backward()
+
+
+def test_checkpoint_recomputation_same_values_passes(backend):
+    # the check lets the same computation through (random draws are replayed), and the
+    # gradient is the block's
+    x = ad.tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
+    y = ad.checkpoint(lambda h: gnp.sin(gnp.exp(h)) * 2)(x)
+    gnp.sum(y).backward()
+    xs = np.array([0.3, -1.2, 2.0])
+    np.testing.assert_allclose(to_numpy(x.grad), 2 * np.cos(np.exp(xs)) * np.exp(xs),
+                               rtol=1e-13)
