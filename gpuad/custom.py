@@ -358,7 +358,9 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
     """Run ``f`` without keeping its intermediate values; recompute them in backward.
 
     Only the inputs are saved, so a chain of checkpointed blocks holds one block's
-    activations at a time. Random draws inside ``f`` are replayed exactly on recomputation.
+    activations at a time. Random draws inside ``f`` are replayed exactly on recomputation;
+    a recomputation whose outputs differ from the forward's (shape, dtype or values: ``f``
+    read Python state that changed in between) raises ``GradError``.
     ``policy`` (``gpuad.checkpoint_policies``: ``dots_saveable``,
     ``save_only_these_names("h")`` with ``gpuad.checkpoint_name``, ...) also keeps the
     results it calls saveable, which the recomputation then takes instead of computing them
