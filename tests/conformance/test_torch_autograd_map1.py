@@ -816,6 +816,226 @@ def checkpoint_leaf_hook_and_inputs(L):
     return a.grad, b.grad
 
 
+@case(extra=True)
+def grad_fn_prehook(L):
+    x = L.leaf(X)
+    y = x * 2
+    y.grad_fn.register_prehook(lambda gs: (gs[0] * 3,))
+    y.sum().backward()
+    return x.grad
+
+
+@case(match="not.*used in the graph|allow_unused", extra=True)
+def grad_wrt_noop_view_made_after(L):
+    x = L.leaf(X)
+    out = (x * x).sum()
+    return L.grad(out, x.squeeze())  # a view made after out: out does not use it
+
+
+@case(extra=True)
+def grad_wrt_noop_view_made_after_allow_unused(L):
+    x = L.leaf(X)
+    out = (x * x).sum()
+    return L.grad(out, x.transpose(0, 0), allow_unused=True)
+
+
+@case(match="empty|inputs", extra=True)
+def backward_inputs_empty(L):
+    x = L.leaf(X)
+    (x * x).sum().backward(inputs=[])
+
+
+@case(extra=True)
+def backward_inputs_unreachable(L):
+    x, w = L.leaf(X), L.leaf(X)
+    calls = []
+    w.register_hook(lambda g: calls.append(1))
+    (x * x).sum().backward(inputs=[w])
+    return w.grad, x.grad, calls
+
+
+@case(match="require", extra=True)
+def backward_inputs_constant(L):
+    x, c = L.leaf(X), L.const(X)
+    (x * c).sum().backward(inputs=[c])
+
+
+@case(extra=True)
+def hook_with_create_graph(L):
+    x = L.leaf(X)
+    y = x * x
+    y.register_hook(lambda g: g * y)  # the hook's product is differentiated too
+    (g,) = L.grad(y.sum(), x, create_graph=True)
+    (gg,) = L.grad(g.sum(), x)
+    return g, gg
+
+
+@case(extra=True)
+def retain_grad_with_create_graph(L):
+    x = L.leaf(X)
+    y = x * x
+    y.retain_grad()
+    (y * y).sum().backward(create_graph=True)
+    return y.grad, y.grad.requires_grad, x.grad.requires_grad
+
+
+@case(extra=True)
+def hook_on_expanded_view_of_leaf(L):
+    x = L.leaf(X)
+    v = x.expand(2, 3)
+    seen = []
+    v.register_hook(lambda g: seen.append(tuple(g.shape)) or g * 2)
+    (v * L.const(A)).sum().backward()
+    return x.grad, seen
+
+
+@case(extra=True)
+def post_accumulate_hook_sees_accumulated_grad(L):
+    x = L.leaf(X)
+    seen = []
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+    (x * x).sum().backward()
+    (3 * x).sum().backward()
+    return seen
+
+
+@case(extra=True)
+def hook_on_leaf_used_through_view_and_directly(L):
+    x = L.leaf(X)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.clone()) or g * 2)
+    (x[:2].sum() + x.sum()).backward()
+    return x.grad, calls
+
+
+@case(extra=True)
+def hooks_before_and_after_inplace(L):
+    x = L.leaf(X)
+    y = x * 1
+    log = []
+    y.register_hook(lambda g: log.append("a") or g * 2)
+    y.mul_(3)
+    y.register_hook(lambda g: log.append("b") or g + 1)
+    y.sum().backward()
+    return x.grad, log
+
+
+@case(extra=True)
+def retain_grad_on_noop_view_then_written(L):
+    x = L.leaf(X)
+    y = x * 1
+    v = y.squeeze()
+    v.retain_grad()
+    v.mul_(2)
+    (y * y).sum().backward()
+    return v.grad, x.grad
+
+
+@case(match="leaf|requires_grad|detach", extra=True)
+def noop_view_of_leaf_requires_grad_false(L):
+    x = L.leaf(X)
+    x.view_as(x).requires_grad_(False)
+
+
+@case(match="view|detach", extra=True)
+def noop_view_detached_in_place(L):
+    x = L.leaf(X)
+    (x * 1).squeeze().detach_()
+
+
+@case(extra=True)
+def checkpoint_identity_block_with_leaf_hook(L):
+    x = L.leaf(X)
+    calls = []
+    x.register_hook(lambda g: calls.append(1) or g)
+    out = L.checkpoint(lambda a: a, x)
+    (out * out).sum().backward()
+    return x.grad, len(calls)
+
+
+@case(extra=True)
+def checkpoint_retain_grad_inside(L):
+    x = L.leaf(X)
+    keep = []
+
+    def f(a):
+        h = a.sin()
+        h.retain_grad()
+        keep.append(h)
+        return h.exp()
+
+    L.checkpoint(f, x).sum().backward()
+    return x.grad, keep[0].grad
+
+
+@case(extra=True)
+def checkpoint_blocks_sharing_a_hooked_leaf(L):
+    x = L.leaf(X)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.clone()) or g * 2)
+    y = L.checkpoint(lambda a: a.sin(), x) + L.checkpoint(lambda a: a.cos(), x)
+    y.sum().backward()
+    return x.grad, len(calls)
+
+
+@case(extra=True)
+def checkpoint_backward_inputs_its_argument(L):
+    x = L.leaf(X)
+    h = x * 2
+    h.retain_grad()
+    y = L.checkpoint(lambda a: a.sin() * a, h)
+    y.sum().backward(inputs=[h])
+    return h.grad, x.grad
+
+
+@case(extra=True)
+def checkpoint_output_written_in_place(L):
+    x = L.leaf(X)
+    y = L.checkpoint(lambda a: a.sin() * 1, x)
+    y.mul_(2)
+    y.sum().backward()
+    return x.grad
+
+
+@case(extra=True)
+def checkpoint_returns_view_of_argument(L):
+    x = L.leaf(X)
+    y = L.checkpoint(lambda a: a[1:], x)
+    (y * y).sum().backward()
+    return x.grad
+
+
+@case(match="modified|version|in place|inplace", extra=True)
+def checkpoint_argument_written_before_backward(L):
+    x = L.leaf(X)
+    h = x * 1
+    y = L.checkpoint(lambda a: a.sin(), h)
+    h.mul_(2)
+    y.sum().backward()
+
+
+@case(extra=True)
+def checkpoint_backward_twice_retained(L):
+    x = L.leaf(X)
+    y = L.checkpoint(lambda a: a.sin().exp(), x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    return x.grad
+
+
+@case(extra=True)
+def checkpoint_block_reads_changing_state(L):
+    x = L.leaf(X)
+    state = [0]
+
+    def f(a):
+        state[0] += 1
+        return a * (2.0 if state[0] == 1 else 3.0)
+
+    L.checkpoint(f, x).sum().backward()
+    return x.grad
+
+
 # ---- running ----------------------------------------------------------------------------------
 
 def _host(v):
@@ -835,6 +1055,16 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "torch refuses writing a value that requires grad into an unbind output of a "
         "constant; gpuad records it (exact)",
         lambda res: np.allclose(_host(res), _ROW0, rtol=1e-14)),
+    "checkpoint_retain_grad_inside": (
+        "retain_grad on a value inside a checkpointed block: gpuad raises (the block's values "
+        "are computed again in backward, so none is kept to hold .grad); torch fills the "
+        "forward's tensor during the recomputation",
+        "retain_grad inside gpuad.checkpoint"),
+    "checkpoint_block_reads_changing_state": (
+        "a block that computes other values when backward runs it again: gpuad raises (it "
+        "always runs the block again and compares); torch saves nothing for a product by a "
+        "Python number, so it does not run the block again and differentiates the forward",
+        "computed different values"),
     "fallback_base_used_after_no_grad_write_through_view": (
         "a write under no_grad through a view of a tensor with history leaves that history "
         "stale: gpuad refuses a later use of the base (torch differentiates it as if the "
