@@ -1036,6 +1036,30 @@ def checkpoint_block_reads_changing_state(L):
     return x.grad
 
 
+@case(extra=True)
+def hook_on_tensor_then_tensor_written(L):
+    x = L.leaf([1.0, 2.0, 3.0])
+    y = x * 1
+    y.register_hook(lambda g: g * 3)  # on y's value before the write
+    y.mul_(2)
+    y.sum().backward()
+    return x.grad
+
+
+@case(extra=True)
+def hook_on_view_then_view_written(L):
+    out = []
+    for use_view in (False, True):
+        x = L.leaf([1.0, 2.0, 3.0])
+        y = x * 1
+        v = y[:2]
+        v.register_hook(lambda g: g * 3)  # on v's value before the write
+        v.mul_(2)
+        (v if use_view else y).sum().backward()
+        out.append(x.grad)
+    return out
+
+
 # ---- running ----------------------------------------------------------------------------------
 
 def _host(v):
@@ -1065,6 +1089,13 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "always runs the block again and compares); torch saves nothing for a product by a "
         "Python number, so it does not run the block again and differentiates the forward",
         "computed different values"),
+    "hook_on_view_then_view_written": (
+        "a hook registered on a view before an in-place write into that view runs on the "
+        "gradient of the view's value before the write (2 per element, times 3), as a hook "
+        "on a tensor written in place does in torch too (hook_on_tensor_then_tensor_written); "
+        "torch does not run it for a view (its old view step is not on the path)",
+        lambda res: np.array_equal(_host(res[0]), [6.0, 6.0, 1.0])
+        and np.array_equal(_host(res[1]), [6.0, 6.0, 0.0])),
     "fallback_base_used_after_no_grad_write_through_view": (
         "a write under no_grad through a view of a tensor with history leaves that history "
         "stale: gpuad refuses a later use of the base (torch differentiates it as if the "
