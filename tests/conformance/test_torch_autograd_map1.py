@@ -1060,6 +1060,46 @@ def hook_on_view_then_view_written(L):
     return out
 
 
+@case(extra=True)
+def view_of_leaf_made_under_no_grad(L):
+    x = L.leaf(X)
+    with L.no_grad():
+        v = x[:2]
+        w = x.squeeze()  # (nothing to squeeze)
+    return v.requires_grad, v.grad_fn is None, w.requires_grad, w is x
+
+
+@case(extra=True)
+def view_of_leaf_made_under_no_grad_differentiated(L):
+    x = L.leaf(X)
+    with L.no_grad():
+        v = x[:2]
+    (v * v).sum().backward()
+    return v.grad, x.grad
+
+
+@case(match="no_grad|view", extra=True)
+def view_of_leaf_made_under_no_grad_written(L):
+    x = L.leaf(X)
+    with L.no_grad():
+        v = x.transpose(0, 0)
+    v.mul_(2)
+
+
+@case(extra=True)
+def leaf_view_written_under_no_grad_then_used(L):
+    x = L.leaf(X)
+    v = x[:2]
+    with L.no_grad():
+        v.mul_(2)
+    (v * v).sum().backward()
+    y = L.leaf(X)
+    with L.no_grad():
+        y[:2].mul_(2)
+    (y * y).sum().backward()
+    return x.grad, v, y.grad
+
+
 # ---- running ----------------------------------------------------------------------------------
 
 def _host(v):
@@ -1096,6 +1136,16 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "torch does not run it for a view (its old view step is not on the path)",
         lambda res: np.array_equal(_host(res[0]), [6.0, 6.0, 1.0])
         and np.array_equal(_host(res[1]), [6.0, 6.0, 0.0])),
+    "view_of_leaf_made_under_no_grad": (
+        "a view made under no_grad is a constant in gpuad (requires_grad False, as any "
+        "result made under no_grad); torch's view of a leaf that requires grad keeps "
+        "requires_grad=True without a grad_fn, a leaf of its own",
+        lambda res: res == (False, True, False, False)),
+    "view_of_leaf_made_under_no_grad_differentiated": (
+        "as view_of_leaf_made_under_no_grad: the loss computed from the constant view "
+        "does not require grad, so backward raises (torch fills v.grad, and x.grad stays "
+        "None: the view's gradient does not reach the leaf)",
+        "does not require grad"),
     "fallback_base_used_after_no_grad_write_through_view": (
         "a write under no_grad through a view of a tensor with history leaves that history "
         "stale: gpuad refuses a later use of the base (torch differentiates it as if the "
