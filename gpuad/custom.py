@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -229,6 +230,7 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     named = params.get("named")
     from .batching.named import bound
 
+    start = next(_state.seq)
     with _state.enable_grad(), _random.seeded(seed), bound(params.get("axes")):
         if named and not _tracing():  # the results the block's policy saved (remat_policy)
             from .remat_policy import Replayer, run_with
@@ -262,7 +264,29 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     # applied twice to the block's part: 300 for 30 with a hook g * 10)
     res = run_backward([x for x, _ in pairs], [p for _, p in pairs], targets=targets,
                        retain_graph=diff, create_graph=diff, target_hooks=False)
+    if diff:
+        _carry_hooks(params.get("outs"), floats, start)
     return [res.get(e) for e in edges]
+
+
+def _carry_hooks(outs, floats, start: int) -> None:
+    """The tensor hooks of a checkpointed block's outputs, registered on their recomputed
+    values once the first-order step has run: with ``create_graph`` the gradient it returns is
+    computed from those values, so a later backward through it reaches them and not the
+    forward's outputs (torch hands the recomputed values back as the forward's outputs, whose
+    hooks a second backward runs; without this, the hooks were left out of it)."""
+    from .tensor_hooks import _hooks_of, register_hook
+
+    for ref, y in zip(outs or (), floats, strict=False):
+        node = ref() if ref is not None else None
+        h = _hooks_of(node) if node is not None else None
+        if h is None or not h.fns or not (isinstance(y, Tensor) and y.requires_grad):
+            continue
+        own = edge_of(y)
+        if own.rule is None or own.seq < start:
+            continue  # not computed by the recomputation (an argument returned as it came)
+        for fn in list(h.fns.values()):
+            register_hook(y, fn)
 
 
 def _outputs_meta(outs) -> list | None:
@@ -463,6 +487,9 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                             [flat_args[i] for i in arr_pos])
         for i, v in zip(diff, _unpack(packed, dl), strict=True):
             leaves[i] = v
+        # (weakly: the outputs' steps hold this one, whose hooks _carry_hooks reads)
+        params["outs"] = [weakref.ref(edge_of(leaves[i])) if isinstance(leaves[i], Tensor) and
+                          leaves[i].requires_grad else None for i in diff]
         return tree_unflatten(odef, leaves)
 
     return wrapped

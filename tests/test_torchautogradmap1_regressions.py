@@ -117,3 +117,38 @@ def test_checkpoint_recomputation_same_values_passes(backend):
     xs = np.array([0.3, -1.2, 2.0])
     np.testing.assert_allclose(to_numpy(x.grad), 2 * np.cos(np.exp(xs)) * np.exp(xs),
                                rtol=1e-13)
+
+
+def test_checkpoint_output_hook_in_second_order(backend):
+    # a hook on a checkpointed block's output, with a second backward through the gradient
+    # (create_graph): the gradient is computed from the block's recomputed output, whose
+    # step had no hook, so the second backward left the hook out of the part that reached
+    # the block through it (d/dx of grad with y = exp(x), hook g -> 7 g: 112 y^2 for 196 y^2,
+    # the value without the checkpoint); the hooks go with the recomputed outputs now
+    xs = np.array([0.3, -1.2, 2.0])
+
+    def second(ckpt):
+        x = ad.tensor(xs, requires_grad=True)
+        y = ad.checkpoint(gnp.exp)(x) if ckpt else gnp.exp(x)
+        y.register_hook(lambda g: g * 7)
+        (g,) = ad.autograd.grad(gnp.sum(y * y), x, create_graph=True)
+        (gg,) = ad.autograd.grad(gnp.sum(g), x)
+        return to_numpy(g), to_numpy(gg)
+
+    g0, gg0 = second(False)
+    g1, gg1 = second(True)
+    np.testing.assert_allclose(g0, 14 * np.exp(2 * xs), rtol=1e-13)
+    np.testing.assert_allclose(gg0, 196 * np.exp(2 * xs), rtol=1e-13)
+    np.testing.assert_allclose(g1, g0, rtol=1e-13)
+    np.testing.assert_allclose(gg1, gg0, rtol=1e-13)
+
+
+def test_checkpoint_returning_its_argument_keeps_hooks_once(backend):
+    # a block that returns its argument as it came: its output's hook is not carried onto the
+    # argument (that ran it again in the same sweep: 7 times the gradient)
+    x = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = x * 1.5
+    y = ad.checkpoint(lambda a: a)(h)
+    y.register_hook(lambda g: g * 7)
+    (g,) = ad.autograd.grad(gnp.sum(y * y), x, create_graph=True)
+    np.testing.assert_allclose(to_numpy(g), 7 * 2 * 1.5 * 1.5 * np.array([1.0, 2.0]))

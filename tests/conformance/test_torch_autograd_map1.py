@@ -26,6 +26,12 @@ tests touch (tensor and node hooks, post-accumulate hooks, retain_grad, ``backwa
 views of leaves and in-place writes, view ops that change nothing, checkpoint recomputation
 that differs from the forward), each run in torch and gpuad the same way.
 
+Left alone: in a backward through a gradient computed with ``create_graph`` across a
+checkpoint, a hook on the block's output runs on the gradient reaching the output and, apart,
+on the gradient reaching its recomputed value (torch: once, on their sum); values agree with
+torch for a hook that is linear in the gradient (a scale, a mask), not for one that is not (a
+clip), and the hook is called once more.
+
 Each case is one program written against a namespace ``L`` (torch, or gpuad with the same
 names; test_torch_autograd_gaps.py's ``_T``/``_G``) and run in both: where torch returns values
 gpuad must return the same (gradients with dtype and shape), where torch raises gpuad must raise
@@ -1098,6 +1104,15 @@ def leaf_view_written_under_no_grad_then_used(L):
         y[:2].mul_(2)
     (y * y).sum().backward()
     return x.grad, v, y.grad
+
+
+@case(extra=True)
+def checkpoint_output_hook_second_order(L):
+    x, w = L.leaf(A), L.leaf(A[::-1].copy())
+    y = L.checkpoint(lambda a, b: (a.sin() * b).exp(), x * 1.5, w)
+    y.register_hook(lambda g: g * 7)
+    gs = L.grad((y * y).sum(), [x, w], create_graph=True)
+    return gs, L.grad(sum((g * g).sum() for g in gs), [x, w])
 
 
 # ---- running ----------------------------------------------------------------------------------
