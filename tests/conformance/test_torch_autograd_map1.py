@@ -1115,6 +1115,45 @@ def checkpoint_output_hook_second_order(L):
     return gs, L.grad(sum((g * g).sum() for g in gs), [x, w])
 
 
+@case(extra=True)
+def grad_of_hooked_nonleaf_alone(L):
+    x = L.leaf(X)
+    a = x * 2
+    a.register_hook(lambda g: g * 10)
+    return L.grad((a * a).sum(), [a])
+
+
+@case(extra=True)
+def grad_of_hooked_nonleaf_and_beyond(L):
+    x = L.leaf(X)
+    a = x * 2
+    a.register_hook(lambda g: g * 10)
+    return L.grad((a * a).sum(), [a, x])
+
+
+@case(extra=True)
+def backward_inputs_same_path(L):
+    x = L.leaf(X)
+    a = x * 2
+    b = a * 3
+    (b * b).sum().backward(inputs=(x, a))
+    return x.grad, a.grad
+
+
+@case(extra=True)
+def hook_writes_its_gradient_in_place(L):
+    x = L.leaf(X)
+    y = x * 2
+
+    def hook(g):
+        g.mul_(3)
+
+    y.register_hook(hook)
+    x.register_hook(lambda g: g.mul_(2))
+    (y * y).sum().backward()
+    return x.grad
+
+
 # ---- running ----------------------------------------------------------------------------------
 
 def _host(v):
@@ -1161,6 +1200,13 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "does not require grad, so backward raises (torch fills v.grad, and x.grad stays "
         "None: the view's gradient does not reach the leaf)",
         "does not require grad"),
+    "grad_of_hooked_nonleaf_and_beyond": (
+        "autograd.grad with respect to a non-leaf with a hook and an input beyond it: gpuad "
+        "returns the non-leaf's gradient after its hooks, as torch does when it is the only "
+        "input (grad_of_hooked_nonleaf_alone: 10 times 2a); torch returns it before them "
+        "when its step must run on to the other input (2a), its engine capturing the "
+        "gradient before the hooks in that case",
+        lambda res: np.allclose(_host(res[0]), 40 * X) and np.allclose(_host(res[1]), 80 * X)),
     "fallback_base_used_after_no_grad_write_through_view": (
         "a write under no_grad through a view of a tensor with history leaves that history "
         "stale: gpuad refuses a later use of the base (torch differentiates it as if the "
