@@ -11,6 +11,8 @@ Upstream (read through the search tools):
   (``NEWEST`` below). Every one of them already has its row in ``TORCH_TESTS`` of
   test_torch_autograd_gaps.py (by name, or by its class's ``Class.*`` row): none is new or
   renamed since that map was made; ``test_newest_test_autograd_is_mapped`` keeps it so.
+  (test/autograd/test_autograd.py at d1810646f5f4d4e778a938f297bb2cfe2835c5eb, also stored, is
+  an older split of it from the ``torch._six`` era, not a newer one.)
 - test/autograd/test_complex.py at 123527f6f7b16502625d521cba47169c7c675fa5: 2 test methods.
 - test/autograd/test_fallback.py at 027041e6b954077b5e12429507ea1867cc4c0b5f: 13 test methods
   (each parametrized over torch's autograd-fallback modes "nothing" and "warn"). torch's
