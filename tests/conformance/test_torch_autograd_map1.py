@@ -1156,6 +1156,44 @@ def hook_writes_its_gradient_in_place(L):
     return x.grad
 
 
+def _ident(L):
+    class Ident(L.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    return Ident
+
+
+@case(extra=True)
+def function_returning_input_hooked(L):
+    x = L.leaf(X)
+    y = x * 1
+    z = _ident(L).apply(y)
+    z.register_hook(lambda g: g * 10)
+    z.retain_grad()
+    (z.sum() + y.sum()).backward()
+    w = L.leaf(X)
+    u = _ident(L).apply(w)  # the leaf itself returned
+    u.register_hook(lambda g: g * 10)
+    (u.sum() + w.sum()).backward()
+    return x.grad, z.grad, z is y, w.grad, u is w, u.is_leaf
+
+
+@case(extra=True)
+def function_returning_input_then_input_written(L):
+    x = L.leaf(X)
+    y = x * 1
+    z = _ident(L).apply(y)
+    y.mul_(2)
+    (z * 1).sum().backward()
+    return x.grad, z
+
+
 # ---- running ----------------------------------------------------------------------------------
 
 def _host(v):
@@ -1209,6 +1247,13 @@ DIFFERS: dict[str, tuple[str, object]] = {
         "when its step must run on to the other input (2a), its engine capturing the "
         "gradient before the hooks in that case",
         lambda res: np.allclose(_host(res[0]), 40 * X) and np.allclose(_host(res[1]), 80 * X)),
+    "function_returning_input_then_input_written": (
+        "an autograd.Function that returns its input as it came: gpuad's output holds the "
+        "values of the call (the input's later write does not reach it; the gradient is "
+        "that of those values), torch's is a view of the input that raises once the input "
+        "is written in place",
+        lambda res: np.array_equal(_host(res[0]), [2.0, 2.0, 2.0])
+        and np.array_equal(_host(res[1]), X)),
     "fallback_base_used_after_no_grad_write_through_view": (
         "a write under no_grad through a view of a tensor with history leaves that history "
         "stale: gpuad refuses a later use of the base (torch differentiates it as if the "
