@@ -1194,6 +1194,46 @@ def function_returning_input_then_input_written(L):
     return x.grad, z
 
 
+def _sgd_step(L):
+    def step(t):
+        with L.no_grad():
+            t.sub_(t.grad * 0.1)
+
+    return step
+
+
+@case(extra=True)
+def checkpoint_post_accumulate_hooks(L):
+    x, w = L.leaf(X), L.leaf(X[::-1].copy())
+    seen = []
+    w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.clone()))
+    y = L.checkpoint(lambda a: (a * w).sin(), x) + w
+    y.sum().backward()
+    return sorted(seen, key=lambda g: float(g.sum())), x.grad, w.grad
+
+
+@case(extra=True)
+def checkpoint_closed_over_leaf_stepped_in_its_hook(L):
+    x, w = L.leaf(X), L.leaf(X[::-1].copy())
+    w.register_post_accumulate_grad_hook(_sgd_step(L))  # an optimizer step in backward
+    y1 = L.checkpoint(lambda a: (a * w).sin(), x)
+    (y1.sum() + (x * w).sum()).backward()
+    return x.grad, w
+
+
+@case(extra=True)
+def checkpoint_output_retain_grad_and_inputs(L):
+    x = L.leaf(X)
+    y = L.checkpoint(lambda a: a.sin(), x)
+    y.retain_grad()
+    (y * y).sum().backward(retain_graph=True)
+    g1 = y.grad.clone()
+    y.grad = None
+    (y * y).sum().backward(inputs=[y])
+    return g1, y.grad, x.grad
+
+
 # ---- running ----------------------------------------------------------------------------------
 
 def _host(v):
