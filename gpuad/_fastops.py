@@ -277,10 +277,8 @@ def tensor_reshape(self, *shape, order="C"):
                     t._base = self._base
                     t._view = self._view + known[1] if self._view is not None else None
             return t
-    r = _rules.reshape(self, shape)  # gnp.reshape's C order, without its other options
-    if r is self and self.requires_grad:  # a new view, as NumPy's and torch's (for hooks)
-        return self[...]
-    return r
+    # gnp.reshape's C order, without its other options (a new view where nothing changes)
+    return _rules.reshape(self, shape)
 
 
 Tensor.__getitem__ = tensor_getitem

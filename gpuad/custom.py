@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -229,6 +230,7 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     named = params.get("named")
     from .batching.named import bound
 
+    start = next(_state.seq)
     with _state.enable_grad(), _random.seeded(seed), bound(params.get("axes")):
         if named and not _tracing():  # the results the block's policy saved (remat_policy)
             from .remat_policy import Replayer, run_with
@@ -238,6 +240,8 @@ def _ckpt_vjp(g, ans, inputs, params, need):
             out = fn(*tree_unflatten(adef, args))
     floats = tree_flatten(out)[0]
     floats = [floats[i] for i in _float_leaves(floats)]  # packed into the step's output
+    if params.get("meta") is not None and not _tracing():
+        _check_recomputed(fn, params["meta"], floats)
     leaves = [x for x in floats if isinstance(x, Tensor) and x.requires_grad]
     if not leaves:
         return [None] * len(edges)
@@ -260,7 +264,80 @@ def _ckpt_vjp(g, ans, inputs, params, need):
     # applied twice to the block's part: 300 for 30 with a hook g * 10)
     res = run_backward([x for x, _ in pairs], [p for _, p in pairs], targets=targets,
                        retain_graph=diff, create_graph=diff, target_hooks=False)
+    if diff:
+        _carry_hooks(params.get("outs"), floats, start)
     return [res.get(e) for e in edges]
+
+
+def _carry_hooks(outs, floats, start: int) -> None:
+    """The tensor hooks of a checkpointed block's outputs, registered on their recomputed
+    values once the first-order step has run: with ``create_graph`` the gradient it returns is
+    computed from those values, so a later backward through it reaches them and not the
+    forward's outputs (torch hands the recomputed values back as the forward's outputs, whose
+    hooks a second backward runs; without this, the hooks were left out of it)."""
+    from .tensor_hooks import _hooks_of, register_hook
+
+    for ref, y in zip(outs or (), floats, strict=False):
+        node = ref() if ref is not None else None
+        h = _hooks_of(node) if node is not None else None
+        if h is None or not h.fns or not (isinstance(y, Tensor) and y.requires_grad):
+            continue
+        own = edge_of(y)
+        if own.rule is None or own.seq < start:
+            continue  # not computed by the recomputation (an argument returned as it came)
+        for fn in list(h.fns.values()):
+            register_hook(y, fn)
+
+
+def _outputs_meta(outs) -> list | None:
+    """The shape, dtype and sum of each float output of a checkpointed block's forward (the
+    sums stay on the device, unread until backward compares the recomputation with them)."""
+    if _tracing() or any(isinstance(x, Tensor) and x._bat is not None for x in outs):
+        return None  # (a trace's values, or a vmap's per-example ones: not compared)
+    meta = []
+    for x in outs:
+        a = _raw(x)
+        meta.append((tuple(a.shape), a.dtype, _r._xp(a).sum(a)))
+    return meta
+
+
+def _check_recomputed(fn, meta: list, floats: list) -> None:
+    """Raise where backward's run of a checkpointed block computed other outputs than its
+    forward did (a block that reads changing Python state, draws from an unseeded generator,
+    or branches on a counter): its gradient would be that of another computation."""
+    if any(isinstance(x, Tensor) and x._bat is not None for x in floats):
+        return
+    name = getattr(fn, "__name__", "f")
+    what = None
+    if len(floats) != len(meta):
+        what = f"{len(meta)} float outputs in the forward, {len(floats)} when run again"
+    else:
+        for k, ((shp, dt, s0), x) in enumerate(zip(meta, floats, strict=True)):
+            a = _raw(x)
+            if tuple(a.shape) != shp or a.dtype != dt:
+                what = (f"output {k} was {dt} of shape {shp} in the forward, "
+                        f"{a.dtype} of shape {tuple(a.shape)} when run again")
+                break
+            xp = _r._xp(a)
+            s1, scale = complex(xp.sum(a)), float(xp.sum(xp.abs(a)))
+            s0 = complex(s0)
+            if _np.isnan(s0) or _np.isnan(s1) or _np.isinf(s0) or _np.isinf(s1):
+                same = _np.isnan(s0) == _np.isnan(s1) and (_np.isnan(s0) or s0 == s1)
+            else:
+                # (a GPU's reductions may add in another order each run: sqrt(eps) relative)
+                tol = float(_np.sqrt(_np.finfo(a.dtype).eps))
+                same = abs(s1 - s0) <= tol * scale + 1e-300
+            if not same:
+                what = (f"output {k} (shape {shp}) summed to {s0:.6g} in the forward and "
+                        f"to {s1:.6g} when run again")
+                break
+    if what is not None:
+        raise GradError(
+            f"checkpoint: backward ran the checkpointed block {name} again and it computed "
+            f"different values than in the forward ({what}); its gradient would be that of "
+            f"another computation. A checkpointed block must compute the same thing each "
+            f"time it runs: pass what it depends on as arguments (a mode, a step count), not "
+            f"Python state that changes between the forward and the backward")
 
 
 def _bound_names() -> list:
@@ -307,7 +384,9 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
     """Run ``f`` without keeping its intermediate values; recompute them in backward.
 
     Only the inputs are saved, so a chain of checkpointed blocks holds one block's
-    activations at a time. Random draws inside ``f`` are replayed exactly on recomputation.
+    activations at a time. Random draws inside ``f`` are replayed exactly on recomputation;
+    a recomputation whose outputs differ from the forward's (shape, dtype or values: ``f``
+    read Python state that changed in between) raises ``GradError``.
     ``policy`` (``gpuad.checkpoint_policies``: ``dots_saveable``,
     ``save_only_these_names("h")`` with ``gpuad.checkpoint_name``, ...) also keeps the
     results it calls saveable, which the recomputation then takes instead of computing them
@@ -403,10 +482,14 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                   "named": rec.saved if rec is not None and rec.saved else None,
                   "axes": list(_bound_names()) or None}
         dl = [leaves[i] for i in diff]
+        params["meta"] = _outputs_meta(dl)
         packed = _make_node(_CKPT, edges, saved, params, _pack(dl),
                             [flat_args[i] for i in arr_pos])
         for i, v in zip(diff, _unpack(packed, dl), strict=True):
             leaves[i] = v
+        # (weakly: the outputs' steps hold this one, whose hooks _carry_hooks reads)
+        params["outs"] = [weakref.ref(edge_of(leaves[i])) if isinstance(leaves[i], Tensor) and
+                          leaves[i].requires_grad else None for i in diff]
         return tree_unflatten(odef, leaves)
 
     return wrapped

@@ -10,6 +10,17 @@ from ..tensor import Tensor as _Tensor
 from . import abstract as _A
 from .core import prim
 
+
+def _unchanged(x):
+    """The result of a view op (reshape, transpose, broadcast_to) that changes nothing: a new
+    view of a Tensor that requires grad, as NumPy's and torch's view functions return an object
+    of its own (a hook, ``retain_grad`` or ``.grad`` on it then sees only the gradient of its
+    own uses, not every use of ``x``); ``x`` itself otherwise (no step recorded)."""
+    if x.__class__ is _Tensor and x.requires_grad:
+        return x[...]
+    return x
+
+
 # ---- shape -----------------------------------------------------------------------------------
 
 reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape)
@@ -28,7 +39,7 @@ def reshape(x, newshape):
                 break  # (-1, NumPy integers: normalised below)
         else:  # Python ints already, none to infer (without the op's own argument packing)
             if newshape == old:
-                return x
+                return _unchanged(x)
             return _apply1(reshape_.rule, x, {"newshape": newshape, "oldshape": old})
     old = tuple(x._data.shape) if x.__class__ is _Tensor and x._bat is None else shape(x)
     if newshape.__class__ is tuple:  # Python ints already: taken as they are
@@ -56,7 +67,7 @@ def reshape(x, newshape):
         newshape = tuple(total // known if known and n == -1 else (0 if n == -1 else n)
                          for n in newshape)
     if newshape == old:
-        return x
+        return _unchanged(x)
     if x.__class__ is _Tensor:  # (without the op's own argument packing)
         return _apply1(reshape_.rule, x, {"newshape": newshape, "oldshape": old})
     return reshape_(x, newshape=newshape, oldshape=old)
@@ -84,7 +95,7 @@ def transpose(x, axes=None):
     nd = ndim(x)
     axes = tuple(range(nd))[::-1] if axes is None else tuple(_axis_in(a, nd) for a in axes)
     if axes == tuple(range(nd)):
-        return x
+        return _unchanged(x)
     return transpose_(x, axes=axes)
 
 
@@ -109,7 +120,7 @@ def broadcast_to(x, shape_):
     shape_ = tuple(shape_)
     xs = shape(x)
     if xs == shape_:
-        return x
+        return _unchanged(x)
     if len(shape_) < len(xs) or any(
             d < 0 for d in shape_) or any(a != 1 and a != b for a, b in zip(
                 xs[::-1], shape_[::-1], strict=False)):  # (the fast paths below would reshape)

@@ -32,8 +32,10 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
 
     ``use_reentrant`` (either value), ``preserve_rng_state`` (draws are always replayed, so
     the gradient matches the forward's), ``determinism_check`` and ``debug`` are taken and
-    change nothing; torch's reentrant variant drops the gradients of closed-over parameters
-    when no argument requires grad, gpuad's does not. ``context_fn`` (torch's selective
+    change nothing (backward always compares the block's run again with its forward, each
+    float output's shape, dtype and sum, and raises ``GradError`` where they differ); torch's
+    reentrant variant drops the gradients of closed-over parameters when no argument requires
+    grad, gpuad's does not. ``context_fn`` (torch's selective
     checkpointing) raises: use ``gpuad.checkpoint(f, policy=...)``.
 
     Example: ``y = checkpoint(lambda h: gnp.tanh(h @ w), x, use_reentrant=False)``
