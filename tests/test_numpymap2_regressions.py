@@ -52,3 +52,91 @@ def test_reshape_copy_false_refuses_a_copy(backend):
     with pytest.raises(ValueError):
         gnp.reshape(a.T, (12,), copy=False)
     assert gnp.reshape(a, (12,), copy=False).shape == (12,)
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "rfft", "irfft", "hfft", "ihfft"])
+def test_fft_refuses_a_float_or_boolean_length(backend, name):
+    """fft read n with int(): n=7.0 transformed 7 points; NumPy raises TypeError (also for
+    True) and for a float entry of s."""
+    x = _xp().asarray(np.arange(8.0))
+    f = getattr(gnp.fft, name)
+    for n in (7.0, np.float64(7), True):
+        with pytest.raises(TypeError):
+            f(x, n=n)
+    assert f(x, n=np.int64(7)).shape == getattr(np.fft, name)(np.arange(8.0), n=7).shape
+    with pytest.raises(TypeError):
+        f(x, axis=0.0)
+
+
+@pytest.mark.parametrize("name", ["fftn", "ifftn", "rfftn", "irfftn", "fft2", "rfft2"])
+def test_fftn_refuses_float_sizes(backend, name):
+    x = _xp().asarray(np.ones((4, 6)))
+    with pytest.raises(TypeError):
+        getattr(gnp.fft, name)(x, s=(4.0, 3), axes=(0, 1))
+
+
+def test_irfftn_repeated_axis_order(backend):
+    """irfftn ran the inverse transforms of a repeated axis last one first (as fftn does);
+    NumPy's irfftn runs them in the order given: s=(10, 20) on axis 0 ends at 20 points, where
+    gpuad gave 10 (a wrong shape and wrong values)."""
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((6, 5, 4)) + 1j * rng.standard_normal((6, 5, 4))
+    want = np.fft.irfftn(z, s=(10, 20, 40), axes=(0, 0, 1))
+    got = gnp.fft.irfftn(_xp().asarray(z), s=(10, 20, 40), axes=(0, 0, 1))
+    assert got.shape == want.shape == (20, 40, 4)
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12, atol=1e-14)
+    want = np.fft.rfftn(z.real, s=(10, 20, 8), axes=(0, 0, 1))  # rfftn: the last one first
+    got = gnp.fft.rfftn(_xp().asarray(z.real), s=(10, 20, 8), axes=(0, 0, 1))
+    np.testing.assert_allclose(to_numpy(got), want, rtol=1e-12, atol=1e-13)
+
+    def f(zr, zi):
+        return gnp.fft.irfftn(zr + 1j * zi, s=(3, 4, 6), axes=(0, 0, 1))
+
+    check_grads(f, (_xp().asarray(z.real), _xp().asarray(z.imag)), order=1,
+                modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("name", ["rfftn", "irfftn", "rfft2"])
+def test_real_nd_transforms_refuse_empty_axes(backend, name):
+    """rfftn/irfftn with axes=() returned the input unchanged (real, untransformed); NumPy
+    raises IndexError (there is no last axis for the real transform)."""
+    with pytest.raises(IndexError):
+        getattr(gnp.fft, name)(_xp().asarray(np.ones((3, 4))), axes=())
+
+
+def test_fft_out_argument(backend):
+    """NumPy 2's out= of the transforms was missing (a TypeError for the keyword)."""
+    xp = _xp()
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal((4, 6)) + 1j * rng.standard_normal((4, 6))
+    for name, arg in (("fft", y), ("ifft", y), ("rfft", y.real), ("irfft", y), ("hfft", y),
+                      ("ihfft", y.real)):
+        want = getattr(np.fft, name)(arg, axis=0)
+        out = xp.zeros(want.shape, want.dtype)
+        got = getattr(gnp.fft, name)(xp.asarray(arg), axis=0, out=out)
+        assert got is out
+        np.testing.assert_allclose(to_numpy(out), want, rtol=1e-12, atol=1e-13)
+    for name, arg in (("fftn", y), ("ifft2", y), ("rfftn", y.real), ("irfft2", y)):
+        want = getattr(np.fft, name)(arg)
+        out = xp.zeros(want.shape, want.dtype)
+        assert getattr(gnp.fft, name)(xp.asarray(arg), out=out) is out
+        np.testing.assert_allclose(to_numpy(out), want, rtol=1e-12, atol=1e-13)
+    x = xp.asarray(np.arange(30.0))
+    with pytest.raises(TypeError):
+        gnp.fft.fft(x, out="")
+    with pytest.raises(ValueError):
+        gnp.fft.fft(x, out=xp.zeros((5, 6), complex))
+    with pytest.raises(TypeError):
+        gnp.fft.fft(x, out=xp.zeros(30))  # a complex result into float64
+
+
+def test_fft_out_tensor_is_differentiable(backend):
+    x = _xp().asarray(np.random.default_rng(2).standard_normal(8))
+
+    def f(v):
+        out = ad.tensor(_xp().zeros(5, complex))
+        r = gnp.fft.rfft(v, out=out)
+        assert r is out
+        return gnp.abs(r) ** 2
+
+    check_grads(f, (x,), order=1, modes=("rev", "fwd"))
