@@ -140,3 +140,51 @@ def test_fft_out_tensor_is_differentiable(backend):
         return gnp.abs(r) ** 2
 
     check_grads(f, (x,), order=1, modes=("rev", "fwd"))
+
+
+@pytest.mark.parametrize("spec, shp", [("ii->i", (2, 3)), ("ii", (2, 3)), ("iij->ji", (2, 3, 4)),
+                                       ("jii->ij", (4, 2, 3)), ("...ii->...i", (5, 2, 3)),
+                                       ("ii->i", (1, 3))])
+def test_einsum_repeated_index_of_unequal_sizes_raises(backend, spec, shp):
+    """einsum('ii->i', t) of a non-square Tensor took the diagonal of its leading square (the
+    view path that sums nothing never compared the sizes); NumPy raises ValueError."""
+    a = np.arange(float(np.prod(shp))).reshape(shp)
+    with pytest.raises(ValueError):
+        np.einsum(spec, a)
+    for x in (_t(a), _t(a, grad=False), _xp().asarray(a)):
+        with pytest.raises(ValueError, match="collapsing index"):
+            gnp.einsum(spec, x)
+    sub = [0 if c == "i" else 1 for c in spec.split("->")[0].replace("...", "")]
+    with pytest.raises(ValueError):  # the sublist form
+        gnp.einsum(_t(a), ([Ellipsis] if "..." in spec else []) + sub)
+
+
+def test_einsum_repeated_index_square_still_a_view(backend):
+    a = np.arange(27.0).reshape(3, 3, 3)
+    t = _t(a)
+    np.testing.assert_array_equal(to_numpy(gnp.einsum("jii->ij", t)),
+                                  np.einsum("jii->ij", a))
+    check_grads(lambda x: gnp.einsum("i...i->...i", x), (_xp().asarray(a),), order=1,
+                modes=("rev", "fwd"))
+
+
+def test_einsum_checks_order_casting_and_a_given_path(backend):
+    """order= and casting= were not checked (order='W', casting='blah' ran), and an invalid
+    contraction path given as optimize= was ignored; NumPy raises ValueError, ValueError and
+    RuntimeError."""
+    a = _xp().asarray(np.ones(3))
+    with pytest.raises(ValueError):
+        gnp.einsum("i", a, order="W")
+    with pytest.raises(ValueError):
+        gnp.einsum("i", a, casting="blah")
+    rng = np.random.default_rng(3)
+    ops = [_xp().asarray(rng.random(s)) for s in ((2, 3), (3, 4), (4, 5), (5, 2))]
+    with pytest.raises(RuntimeError):
+        gnp.einsum("ab,bc,cd,de->ae", *ops, optimize=["einsum_path", (2, 3), (0, 1)])
+    good = ["einsum_path", (0, 1), (0, 1), (0, 1)]
+    want = np.einsum("ab,bc,cd,de->ae", *[to_numpy(o) for o in ops])
+    np.testing.assert_allclose(to_numpy(gnp.einsum("ab,bc,cd,de->ae", *ops, optimize=good)),
+                               want, rtol=1e-12)
+    v = [_xp().asarray(rng.random(2)) for _ in range(3)]
+    with pytest.raises(RuntimeError):
+        gnp.einsum("a,a,a->a", *v, optimize=["einsum_path", (1,), (0, 1)])

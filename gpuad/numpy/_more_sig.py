@@ -603,11 +603,20 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
            order: str = "K"):
     """Einstein summation, as ``numpy.einsum``: a subscripts string (explicit or implicit
     output, ellipsis) or the interleaved sublist form; ``dtype`` casts the operands;
-    ``optimize`` is accepted (the contraction is one primitive either way).
+    ``optimize`` is accepted (the contraction is one primitive either way; a path given as
+    ``optimize=`` is checked as NumPy checks it).
 
     Example: ``gnp.einsum("ij,jk->ik", a, b)``
     """
+    from ._more_names import check_order
+
     spec, ops = _einsum_spec(operands, "einsum")
+    check_order(order, "einsum")
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"einsum: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe', not {casting!r}")
+    if isinstance(optimize, list | tuple):  # a path: NumPy's checks of it (RuntimeError)
+        einsum_path(spec, *ops, optimize=optimize)
     if dtype is not None:
         for o in ops:  # NumPy's check of the operands against casting=
             src = _np.result_type(data(o).dtype if hasattr(data(o), "dtype") else data(o))
