@@ -188,3 +188,84 @@ def test_einsum_checks_order_casting_and_a_given_path(backend):
     v = [_xp().asarray(rng.random(2)) for _ in range(3)]
     with pytest.raises(RuntimeError):
         gnp.einsum("a,a,a->a", *v, optimize=["einsum_path", (1,), (0, 1)])
+
+
+def test_resize_refuses_float_sizes(backend):
+    """np.resize read the new shape with int(): (2.0, 3) gave a (2, 3) result; NumPy raises
+    TypeError."""
+    a = _xp().asarray(np.eye(3))
+    for s in ((2.0, 3), 2.5, True):
+        with pytest.raises(TypeError):
+            gnp.resize(a, s)
+    np.testing.assert_array_equal(to_numpy(gnp.resize(a, (2, 5))), np.resize(np.eye(3), (2, 5)))
+
+
+A20 = np.arange(20.0).reshape(4, 5)
+
+
+@pytest.mark.parametrize("idx", [12, -1, slice(None), slice(2, 9, 3), [0, 5, 19],
+                                 np.array([[1, 2], [3, 4]]), np.array([True, False] * 10),
+                                 np.int64(7), Ellipsis])
+def test_tensor_flat_reads(backend, idx):
+    """Tensor had no .flat (NumPy code reading t.flat[i] raised AttributeError)."""
+    t = _t(A20)
+    want = A20.flat[idx]
+    got = t.flat[idx]
+    assert isinstance(got, ad.Tensor) and got.shape == np.shape(want)
+    np.testing.assert_array_equal(to_numpy(got), want)
+    check_grads(lambda x: x.flat[idx] * 1.0, (_xp().asarray(A20),), order=1,
+                modes=("rev", "fwd"))
+    s = t[::2, ::2]  # not contiguous: flat positions are C order of the view
+    np.testing.assert_array_equal(to_numpy(s.flat[np.array([0, 5])]), A20[::2, ::2].flat[[0, 5]])
+
+
+@pytest.mark.parametrize("idx", [20, -21, None, (0, 1)])
+def test_tensor_flat_refuses_as_numpy(backend, idx):
+    with pytest.raises(IndexError):
+        A20.flat[idx]
+    with pytest.raises(IndexError):
+        _t(A20).flat[idx]
+
+
+@pytest.mark.parametrize("idx, v", [(12, 100.0), ([0, 5], [1.0, 2.0]), (slice(None, None, 3), -1.0),
+                                    (np.array([True, False] * 10), [7.0, 8.0, 9.0]),
+                                    (slice(None), np.arange(3.0)), ([1, 1, 2], [4.0, 5.0, 6.0])])
+def test_tensor_flat_writes(backend, idx, v):
+    """t.flat[idx] = v: NumPy's positions, the values repeated in C order to fill them (a
+    repeated position keeps the last), recorded: the gradient reaches both t and v."""
+    want = A20.copy()
+    want.flat[idx] = v
+
+    def f(x, w):
+        y = x * 1.0
+        y.flat[idx] = w
+        return y
+
+    t = _t(A20)
+    got = f(t, _t(v))
+    np.testing.assert_array_equal(to_numpy(got), want)
+    np.testing.assert_array_equal(to_numpy(t), A20)
+    check_grads(f, (_xp().asarray(A20), _xp().asarray(np.asarray(v, float))), order=1,
+                modes=("rev", "fwd"))
+
+
+def test_tensor_flat_iteration_and_attributes(backend):
+    t = _t(A20)
+    it = t.flat
+    assert len(it) == 20 and it.base is t and it.index == 0 and it.coords == (0, 0)
+    vals = [float(to_numpy(v)) for v in it]
+    assert vals == list(A20.flat)
+    assert it.index == 20
+    with pytest.raises(AttributeError):
+        it.index = 3
+    c = t.flat.copy()
+    assert c.shape == (20,)
+    np.testing.assert_array_equal(to_numpy(c), A20.ravel())
+    r = t.flat[3]
+    t2 = t * 1.0
+    r2 = t2.flat[3]
+    t2[0, 3] = -1.0  # a read of t.flat is a copy, as NumPy's: it keeps the old value
+    assert float(to_numpy(r2)) == float(to_numpy(r)) == 3.0
+    z = _t(np.array(2.0)) * 1.0
+    z.flat[0] = 5.0
+    assert float(to_numpy(z)) == 5.0

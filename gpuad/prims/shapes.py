@@ -23,12 +23,16 @@ def size_of(n, op: str = "reshape") -> int:
     if isinstance(n, bool | _np.bool_) or getattr(n, "dtype", None) == _np.bool_:
         raise TypeError(f"{op}: a size must be an integer, got the boolean {n!r} "
                         f"(NumPy refuses it too)")
+    dt = getattr(n, "dtype", None)
+    if dt is not None and getattr(n, "ndim", None) == 0 and _np.dtype(dt).kind in "iu":
+        return int(n)  # a 0-d integer array of any backend (CuPy's have no __index__)
     try:
         return _operator.index(n)
     except TypeError:
         raise TypeError(f"{op}: a size must be an integer, got {n!r} of type "
-                        f"{type(n).__name__} ('float' object cannot be interpreted as an "
-                        f"integer, as NumPy says)") from None
+                        f"{type(n).__name__} (NumPy raises TypeError too: "
+                        f"'{type(n).__name__}' object cannot be interpreted as an integer)"
+                        ) from None
 
 
 reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape)

@@ -1,0 +1,148 @@
+"""``Tensor.flat``: NumPy's ``ndarray.flat`` (a ``numpy.flatiter``) over a Tensor.
+
+Reads (``t.flat[i]``, ``t.flat[2:9:3]``, ``t.flat[[0, 5]]``, a boolean mask, iteration) are
+recorded gathers from the Tensor's C-order elements, so they differentiate; as NumPy's, they
+are copies (a later write into ``t`` does not show in them). Writes (``t.flat[idx] = v``) are
+recorded in-place writes into ``t``, with NumPy's rule that the values are read in C order and
+repeated (or cut) to the number of positions written. The positions an index picks, and the
+errors for a bad one, are NumPy's own: the index is applied to the flat iterator of a host
+array of positions.
+
+Example::
+
+    x = gpuad.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    x.flat[4]            # Tensor(4.)
+    y = x * 1.0
+    y.flat[::2] = 0.0    # y is now [[0, 1, 0], [3, 0, 5]]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as _np
+
+from . import rules as _r
+from .tensor import Tensor
+
+
+def _host(idx: Any) -> Any:
+    """The index with Tensors and device arrays read to the host (an index is a constant)."""
+    if isinstance(idx, tuple):
+        return tuple(_host(i) for i in idx)
+    if isinstance(idx, list):
+        return [_host(i) for i in idx]
+    if isinstance(idx, Tensor):
+        idx = idx.data
+    if hasattr(idx, "get") and hasattr(idx, "__cuda_array_interface__"):  # a CuPy array
+        idx = idx.get()
+    return idx
+
+
+def _positions(shape: tuple[int, ...], idx: Any) -> Any:
+    """The C-order positions ``numpy.ndarray.flat[idx]`` reads (an int, or an int64 array
+    of the result's shape); NumPy's exception where it refuses the index."""
+    if idx.__class__ is int:  # the common case, without the host array of positions
+        n = int(_np.prod(shape))
+        if not -n <= idx < n:
+            raise IndexError(f"index {idx} is out of bounds for size {n}")
+        return idx % n
+    n = int(_np.prod(shape))
+    if isinstance(idx, slice):
+        return _np.arange(n)[idx]
+    return _np.arange(n).reshape(shape).flat[_host(idx)]
+
+
+class TensorFlatIter:
+    """NumPy's ``flatiter`` over a Tensor ``base`` (``t.flat``); see the module docstring."""
+
+    __slots__ = ("_base", "_i")
+
+    def __init__(self, base: Tensor) -> None:
+        self._base = base
+        self._i = 0
+
+    @property
+    def base(self) -> Tensor:
+        """The Tensor iterated over (NumPy's ``flatiter.base``)."""
+        return self._base
+
+    @property
+    def index(self) -> int:
+        """The position of the next element of an iteration (read-only, as NumPy's)."""
+        return self._i
+
+    @property
+    def coords(self) -> tuple[int, ...]:
+        """The index of the next element of an iteration in ``base``'s shape."""
+        shp = tuple(self._base.shape)
+        if not shp:
+            return ()
+        i = min(self._i, int(_np.prod(shp)) - 1) if _np.prod(shp) else 0
+        return tuple(int(c) for c in _np.unravel_index(i, shp)) if _np.prod(shp) else shp
+
+    def __len__(self) -> int:
+        return int(_np.prod(self._base.shape))
+
+    def __iter__(self) -> TensorFlatIter:
+        return self
+
+    def __next__(self) -> Tensor:
+        if self._i >= len(self):
+            raise StopIteration
+        v = self[self._i]
+        self._i += 1
+        return v
+
+    def _flat(self) -> Tensor:
+        return _r.reshape(self._base, (-1,))
+
+    def __getitem__(self, idx: Any) -> Tensor:
+        pos = _positions(tuple(self._base.shape), idx)
+        flat = self._flat()
+        if isinstance(pos, int | _np.integer):
+            return _r.copy(flat[int(pos)])
+        xp = _r._xp(flat)
+        return _r.copy(flat[xp.asarray(_np.asarray(pos, dtype=_np.intp))])
+
+    def __setitem__(self, idx: Any, value: Any) -> None:
+        t = self._base
+        shp = tuple(t.shape)
+        pos = _np.atleast_1d(_np.asarray(_positions(shp, idx), dtype=_np.intp)).ravel()
+        k = pos.size
+        v = value if isinstance(value, Tensor) else _r._xp(t).asarray(_host(value),
+                                                                      dtype=t.dtype)
+        v = _r.reshape(v, (-1,))
+        m = int(_np.prod(_r.shape(v)))
+        if k == 0 or m == 0:
+            return
+        if m != k:  # NumPy's flat assignment repeats (or cuts) the values in C order
+            v = v[_r._xp(t).asarray(_np.arange(k) % m)]
+        if not shp:
+            t[()] = v[0]
+            return
+        where = tuple(_r._xp(t).asarray(c) for c in _np.unravel_index(pos, shp))
+        t[where] = v
+
+    def copy(self) -> Tensor:
+        """A flat copy of ``base`` (NumPy's ``flatiter.copy``)."""
+        return _r.copy(self._flat())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> _np.ndarray:
+        return self._flat().__array__(dtype, copy)
+
+    def __repr__(self) -> str:
+        return f"<flat iterator over a Tensor of shape {tuple(self._base.shape)}>"
+
+
+def _flat(self: Tensor) -> TensorFlatIter:
+    """NumPy's ``ndarray.flat``: an iterator over the elements in C order that reads and writes
+    by flat position (``t.flat[3]``, ``t.flat[::2] = 0``), recorded on the tape."""
+    return TensorFlatIter(self)
+
+
+def _set_flat(self: Tensor, value: Any) -> None:
+    self.flat[...] = value  # ``a.flat = v``: NumPy writes v into every element (repeated)
+
+
+Tensor.flat = property(_flat, _set_flat)
