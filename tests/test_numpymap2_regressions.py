@@ -269,3 +269,28 @@ def test_tensor_flat_iteration_and_attributes(backend):
     z = _t(np.array(2.0)) * 1.0
     z.flat[0] = 5.0
     assert float(to_numpy(z)) == 5.0
+
+
+@pytest.mark.parametrize("name", ["fftn", "ifftn", "rfftn", "irfftn", "fft2", "ifft2"])
+def test_fftn_warns_as_numpy_on_s_without_axes(backend, name):
+    """s without axes, and a None in s, are deprecated in NumPy 2.0 (a DeprecationWarning:
+    their meaning will change); gpuad read them silently."""
+    x = _xp().asarray(np.arange(100.0).reshape(10, 10))
+    f = getattr(gnp.fft, name)
+    with pytest.warns(DeprecationWarning, match="should not be `None` if `s`"):
+        r = f(x, s=(-1, 5), axes=None)
+    with pytest.warns(DeprecationWarning, match="containing `None` values to `s`"):
+        f(x, s=(10, None), axes=(0, 1))
+    with pytest.warns(DeprecationWarning):
+        want = getattr(np.fft, name)(np.arange(100.0).reshape(10, 10), s=(-1, 5), axes=None)
+    np.testing.assert_allclose(to_numpy(r), want, rtol=1e-12, atol=1e-12)
+
+
+def test_hfftn_s_alone_does_not_warn(backend):
+    import warnings
+
+    x = _xp().asarray(np.arange(12.0).reshape(3, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gnp.fft.hfftn(x, s=(3, 6)).shape == (3, 6)
+        assert gnp.fft.ihfftn(x, s=(3, 4)).shape == (3, 3)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -280,6 +281,14 @@ def _cook(a, s, axes, op: str, invreal: bool = False) -> tuple[list[int], list[i
             sizes[-1] = 2 * (_shape(a)[axes_[-1]] - 1)
     else:
         sizes = list(s)
+        if axes is None:
+            warnings.warn(f"{op}: `axes` should not be `None` if `s` is not `None` "
+                          f"(deprecated in NumPy 2.0); pass axes=[0, ..., k-1] for NumPy's "
+                          f"reading of s", DeprecationWarning, stacklevel=3)
+        if None in sizes:
+            warnings.warn(f"{op}: passing an array containing `None` values to `s` is "
+                          f"deprecated in NumPy 2.0; give the size, or leave s out",
+                          DeprecationWarning, stacklevel=3)
         axes_ = (list(range(-len(sizes), 0)) if axes is None
                  else [_index(x, op, "an axis") for x in axes])
         if len(sizes) != len(axes_):
@@ -425,6 +434,8 @@ def hfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
     """
     a = _arr(a)
     _unique_axes(a, axes, "hfftn")
+    if axes is None and s is not None:  # scipy.fft's reading of s alone (no deprecation)
+        axes = tuple(range(-len(s), 0))
     return irfftn(_conj(a), s, axes, norm=_DUAL[_norm(norm, "hfftn")])
 
 
@@ -437,6 +448,8 @@ def ihfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
     """
     a = _real_input(_arr(a), "ihfftn")
     _unique_axes(a, axes, "ihfftn")
+    if axes is None and s is not None:
+        axes = tuple(range(-len(s), 0))
     return _conj(rfftn(a, s, axes, norm=_DUAL[_norm(norm, "ihfftn")]))
 
 
