@@ -294,3 +294,31 @@ def test_hfftn_s_alone_does_not_warn(backend):
         warnings.simplefilter("error")
         assert gnp.fft.hfftn(x, s=(3, 6)).shape == (3, 6)
         assert gnp.fft.ihfftn(x, s=(3, 4)).shape == (3, 3)
+
+
+@pytest.mark.parametrize("args", [((5, 5),), (3,), (None,), (), ((),), (3, 2, 1), (2, 3, 3)])
+def test_tensor_resize_in_place(backend, args):
+    """Tensor had no ndarray.resize (NumPy code calling t.resize(...) raised AttributeError):
+    the new shape in place, the first elements kept in C order, new ones zeros."""
+    want = np.eye(3)
+    want.resize(*args, refcheck=False)
+    t = ad.tensor(_xp().asarray(np.eye(3)))
+    assert t.resize(*args) is None
+    assert t.shape == want.shape
+    np.testing.assert_array_equal(to_numpy(t), want)
+
+
+def test_tensor_resize_refusals(backend):
+    t = ad.tensor(_xp().asarray(np.eye(3)))
+    for args, kw, exc in [(("hi",), {}, TypeError), ((-1,), {}, ValueError),
+                          ((), {"order": 1}, TypeError), ((), {"refcheck": "hi"}, TypeError),
+                          ((2.0, 3), {}, TypeError)]:
+        with pytest.raises(exc):
+            t.resize(*args, **kw)
+    with pytest.raises(RuntimeError, match="requires grad"):
+        _t(np.eye(3)).resize(2, 2)
+
+
+def test_tensor_flat_item_deletion_raises(backend):
+    with pytest.raises(TypeError):
+        del _t(A20).flat[1]

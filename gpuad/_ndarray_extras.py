@@ -1,4 +1,6 @@
-"""``Tensor.flat``: NumPy's ``ndarray.flat`` (a ``numpy.flatiter``) over a Tensor.
+"""ndarray's ``flat`` and ``resize`` on a Tensor.
+
+``Tensor.flat`` is NumPy's ``ndarray.flat`` (a ``numpy.flatiter``) over a Tensor.
 
 Reads (``t.flat[i]``, ``t.flat[2:9:3]``, ``t.flat[[0, 5]]``, a boolean mask, iteration) are
 recorded gathers from the Tensor's C-order elements, so they differentiate; as NumPy's, they
@@ -124,6 +126,10 @@ class TensorFlatIter:
         where = tuple(_r._xp(t).asarray(c) for c in _np.unravel_index(pos, shp))
         t[where] = v
 
+    def __delitem__(self, idx: Any) -> None:
+        raise TypeError("Cannot delete array elements (a flat iterator has a fixed length, "
+                        "as NumPy's)")
+
     def copy(self) -> Tensor:
         """A flat copy of ``base`` (NumPy's ``flatiter.copy``)."""
         return _r.copy(self._flat())
@@ -146,3 +152,31 @@ def _set_flat(self: Tensor, value: Any) -> None:
 
 
 Tensor.flat = property(_flat, _set_flat)
+
+
+def _resize(self: Tensor, *new_shape: Any, refcheck: bool = True) -> None:
+    """NumPy's ``ndarray.resize``: ``self`` takes ``new_shape`` in place, keeping its first
+    elements in C order and filling new ones with zeros (``t.resize(2, 3)``,
+    ``t.resize((2, 3))``; ``t.resize()`` or ``t.resize(None)`` leaves it as it is). As
+    torch's ``resize_`` (the same operation), a Tensor that requires grad, has a recorded
+    history or is a view refuses (RuntimeError): use ``gnp.resize(t, shape)``, a new Tensor.
+
+    Example: ``buf.resize(2, 3)``
+    """
+    from ._torch_methods import resize_
+    from .prims.shapes import size_of
+
+    if not isinstance(refcheck, bool | int | _np.bool_):
+        raise TypeError(f"Tensor.resize: refcheck must be a boolean, got {refcheck!r}")
+    if len(new_shape) == 1 and (new_shape[0] is None or isinstance(new_shape[0], tuple | list)):
+        new_shape = tuple(self.shape) if new_shape[0] is None else tuple(new_shape[0])
+    elif not new_shape:
+        return None
+    shape = tuple(size_of(n, "Tensor.resize") for n in new_shape)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"Tensor.resize: negative dimensions are not allowed, got {shape}")
+    resize_(self, *shape)
+    return None
+
+
+Tensor.resize = _resize
