@@ -548,6 +548,7 @@ _NOT_ARRAYS = frozenset({
     "indexing", "sparse", "full_matrices", "compute_uv", "hermitian", "UPLO", "rcond", "rtol",
     "atol", "equal_nan", "decimals", "casting", "bias", "rowvar", "fweights", "aweights",
     "kwargs", "args", "kw", "shift", "constant_values", "end_values", "stat_length",
+    "optimize",  # einsum's contraction path: a list or tuple of strings and index tuples
     # frombuffer reads the bytes of an object with the buffer protocol (a list is refused, as
     # NumPy does: made an array first, its int64 bytes would be read as the requested dtype)
     "buffer", "string",

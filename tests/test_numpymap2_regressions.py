@@ -322,3 +322,35 @@ def test_tensor_resize_refusals(backend):
 def test_tensor_flat_item_deletion_raises(backend):
     with pytest.raises(TypeError):
         del _t(A20).flat[1]
+
+
+def test_einsum_path_sublist_labels_are_numpys(backend):
+    """The sublist form named labels 0..25 'a'..'z' (NumPy: 'A'..'Z', then 'a'..'z'), so
+    einsum_path's report of a sublist call differed from NumPy's."""
+    x = _xp().asarray(np.ones((1,) * 27))
+    report = gnp.einsum_path(x, list(range(27)))[1]
+    want = np.einsum_path(np.ones((1,) * 27), list(range(27)))[1]
+    assert report.split("->")[-1].strip() == want.split("->")[-1].strip()
+    assert report.split("->")[-1].strip().startswith("ABC")
+
+
+def test_einsum_optimize_path_is_not_made_an_array(backend):
+    """optimize= was read as an array argument: ('greedy', 0) and a path list became arrays
+    (NumPy: "Did not understand the path")."""
+    rng = np.random.default_rng(4)
+    ops = [_xp().asarray(rng.random(s)) for s in ((2, 3), (3, 4), (4, 5))]
+    hops = [to_numpy(o) for o in ops]
+    for opt in (("greedy", 0), ("optimal", 0), ["einsum_path", (0, 1), (0, 1)]):
+        path = gnp.einsum_path("ab,bc,cd->ad", *ops, optimize=opt)[0]
+        assert path == np.einsum_path("ab,bc,cd->ad", *hops, optimize=opt)[0]
+        np.testing.assert_allclose(to_numpy(gnp.einsum("ab,bc,cd->ad", *ops, optimize=opt)),
+                                   np.einsum("ab,bc,cd->ad", *hops), rtol=1e-12)
+
+
+def test_out_that_is_no_array_raises_type_error(backend):
+    """einsum(..., out='test') raised AttributeError ('str' object has no attribute 'dtype');
+    NumPy raises TypeError."""
+    with pytest.raises(TypeError):
+        gnp.einsum("i->", _xp().asarray(np.ones(3)), out="test")
+    with pytest.raises(TypeError):
+        gnp.fft.fft(_xp().asarray(np.ones(3)), out=[0, 0, 0])

@@ -69,6 +69,8 @@ def _to_out(r, out, name, casting: str | None = None, *, exact: bool = True):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
+    if not isinstance(out, Tensor) and not (hasattr(out, "shape") and hasattr(out, "dtype")):
+        raise TypeError(f"{name}: out must be an array or a Tensor, got {type(out).__name__}")
     if exact and out is not None and tuple(shape(out)) != tuple(shape(r)):
         raise ValueError(f"{name}: out= has shape {tuple(shape(out))}, the result has shape "
                          f"{tuple(shape(r))} (NumPy raises here too)")
@@ -566,7 +568,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     return _take_along_axis(a, idx, axis)
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # NumPy's order of sublist labels
 
 
 def _sublist(sub) -> str:
