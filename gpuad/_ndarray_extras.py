@@ -76,12 +76,14 @@ class TensorFlatIter:
 
     @property
     def coords(self) -> tuple[int, ...]:
-        """The index of the next element of an iteration in ``base``'s shape."""
-        shp = tuple(self._base.shape)
-        if not shp:
-            return ()
-        i = min(self._i, int(_np.prod(shp)) - 1) if _np.prod(shp) else 0
-        return tuple(int(c) for c in _np.unravel_index(i, shp)) if _np.prod(shp) else shp
+        """The index of the next element of an iteration in ``base``'s shape (NumPy's: past
+        the end, the first index one past the last row)."""
+        shp = tuple(int(n) for n in self._base.shape)
+        out, i = [], self._i
+        for n in reversed(shp[1:]):  # C order, the first axis not wrapped
+            out.append(i % n if n else 0)
+            i = i // n if n else 0
+        return (i, *reversed(out)) if shp else ()
 
     def __len__(self) -> int:
         return int(_np.prod(self._base.shape))

@@ -354,3 +354,15 @@ def test_out_that_is_no_array_raises_type_error(backend):
         gnp.einsum("i->", _xp().asarray(np.ones(3)), out="test")
     with pytest.raises(TypeError):
         gnp.fft.fft(_xp().asarray(np.ones(3)), out=[0, 0, 0])
+
+
+@pytest.mark.parametrize("shape", [(3, 4), (0, 3), (), (2, 3, 4)])
+def test_tensor_flat_coords_follow_numpy(backend, shape):
+    """flat.coords of an empty Tensor gave its shape (NumPy: zeros), and past the end it must
+    be NumPy's one-past-the-last row."""
+    for k in range(int(np.prod(shape)) + 1):
+        it, it2 = np.zeros(shape).flat, ad.tensor(_xp().zeros(shape)).flat
+        for _ in range(k):
+            next(it)
+            next(it2)
+        assert it2.coords == it.coords and it2.index == it.index
