@@ -366,3 +366,16 @@ def test_tensor_flat_coords_follow_numpy(backend, shape):
             next(it)
             next(it2)
         assert it2.coords == it.coords and it2.index == it.index
+
+
+def test_reshape_order_of_the_wrong_type_raises_type_error(backend):
+    """order=1 raised ValueError; NumPy raises TypeError (a non-string order), and
+    ValueError for a string it does not know."""
+    t = _t(np.arange(12.0))
+    with pytest.raises(TypeError):
+        t.reshape(3, 4, order=1)
+    with pytest.raises(TypeError):
+        gnp.reshape(_xp().asarray(np.arange(12.0)), (3, 4), order=1)
+    for o in ("K", "W"):
+        with pytest.raises(ValueError):
+            t.reshape(3, 4, order=o)

@@ -82,6 +82,8 @@ def reshape(a, /, shape=None, order: str = "C", *, newshape=None, copy=None):
         raise ValueError(f"reshape: cannot reshape array of size {_np.prod(_r.shape(a))} "
                          f"into shape {tuple(shape)} (the -1 is ambiguous with a 0 in the "
                          f"shape)")
+    if order is not None and not isinstance(order, str):
+        raise TypeError(f"reshape: order must be str, not {type(order).__name__}")
     if isinstance(order, str):  # NumPy takes the letters in either case
         order = order.upper()
     if order == "A":  # Fortran order when the data is Fortran-contiguous (as ravel)
