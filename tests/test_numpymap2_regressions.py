@@ -194,7 +194,7 @@ def test_resize_refuses_float_sizes(backend):
     """np.resize read the new shape with int(): (2.0, 3) gave a (2, 3) result; NumPy raises
     TypeError."""
     a = _xp().asarray(np.eye(3))
-    for s in ((2.0, 3), 2.5, True):
+    for s in ((2.0, 3), 2.5, True, (True, 2)):  # ((True, 2) was made an array: (1, 2))
         with pytest.raises(TypeError):
             gnp.resize(a, s)
     np.testing.assert_array_equal(to_numpy(gnp.resize(a, (2, 5))), np.resize(np.eye(3), (2, 5)))
