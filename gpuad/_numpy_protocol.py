@@ -540,8 +540,9 @@ _SEQ_PARAMS = frozenset({"arrays", "tup", "arys", "xs", "operands", "condlist", 
                          "xi", "seq", "keys"})
 # Parameters that are never arrays (shapes, axes, indices with tuple meaning, options).
 _NOT_ARRAYS = frozenset({
-    "index", "shape", "shape_", "newshape", "new_shape", "axis", "axes", "axis1", "axis2", "axisa", "axisb",
-    "axisc", "reps", "pad_width", "source", "destination", "indices_or_sections", "repeats",
+    "index", "shape", "shape_", "newshape", "new_shape", "axis", "axes", "axis1", "axis2",
+    "axisa", "axisb", "axisc", "reps", "pad_width", "source", "destination",
+    "indices_or_sections", "repeats",
     "subscripts", "dtype", "ord", "s", "norm", "mode", "order", "kind", "funclist", "keepdims",
     "ddof", "range", "size", "dims", "out", "start_axis", "k", "n", "num", "endpoint", "base",
     "retstep", "copy", "like", "side", "sorter", "method", "interpolation", "edge_order",
