@@ -1,6 +1,11 @@
 """Regressions found mapping NumPy's einsum, fft and reshape/flat/resize tests
 (tests/conformance/test_numpy_gaps2.py): sizes NumPy refuses (floats, booleans) were read with
-``int()``, ..."""
+``int()`` by reshape, np.resize and the transforms' ``n``/``s``; irfftn inverted a repeated
+axis in the wrong order; rfftn/irfftn with ``axes=()`` returned the input; the transforms had
+no ``out=`` and no deprecation warnings for ``s`` without ``axes``; einsum took the diagonal of
+a non-square operand ('ii->i') and ignored invalid ``order=``, ``casting=`` and paths, named
+sublist labels unlike NumPy, and read ``optimize=`` as an array; a Tensor had no ``.flat`` and
+no ``resize``."""
 
 from __future__ import annotations
 
