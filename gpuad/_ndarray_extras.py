@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as _np
@@ -112,7 +113,11 @@ class TensorFlatIter:
     def __setitem__(self, idx: Any, value: Any) -> None:
         t = self._base
         shp = tuple(t.shape)
-        pos = _np.atleast_1d(_np.asarray(_positions(shp, idx), dtype=_np.intp)).ravel()
+        if idx.__class__ is not int:  # NumPy's refusals (flat[()] = v) and warnings, once
+            _np.zeros(shp, _np.int8).flat[_host(idx)] = 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pos = _np.atleast_1d(_np.asarray(_positions(shp, idx), dtype=_np.intp)).ravel()
         k = pos.size
         v = value if isinstance(value, Tensor) else _r._xp(t).asarray(_host(value),
                                                                       dtype=t.dtype)

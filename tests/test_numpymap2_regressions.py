@@ -384,3 +384,16 @@ def test_reshape_order_of_the_wrong_type_raises_type_error(backend):
     for o in ("K", "W"):
         with pytest.raises(ValueError):
             t.reshape(3, 4, order=o)
+
+
+def test_tensor_flat_assignment_with_an_empty_tuple_raises(backend):
+    """t.flat[()] = v wrote every element (the read flat[()] is the whole array); NumPy
+    refuses the assignment (IndexError: a 0-D index)."""
+    a = np.arange(9.0).reshape(3, 3)
+    with pytest.raises(IndexError):
+        a.flat[()] = 70.0
+    y = _t(a) * 1.0
+    with pytest.raises(IndexError):
+        y.flat[()] = 70.0
+    np.testing.assert_array_equal(to_numpy(y), a)
+    np.testing.assert_array_equal(to_numpy(y.flat[()]), a.ravel())

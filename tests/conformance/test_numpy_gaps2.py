@@ -42,6 +42,8 @@ Where gpuad deliberately differs (docs/porting.md):
 - ``t.flat`` of a Tensor reads copies (NumPy's flat reads are copies too) and has no
   32-dimension limit; writes into a leaf Tensor that requires grad raise GradError (as every
   in-place write), where NumPy checks the writeable flag;
+- ``t.flat`` also runs the cases of test_indexing.py's TestFlatiterIndexing (not counted in
+  the map: an earlier port maps test_indexing.py);
 - ``t.resize(...)`` refuses a Tensor that requires grad or has a history (as torch's
   ``resize_``); NumPy's ``refcheck`` (references to the array) has no counterpart.
 """
@@ -950,8 +952,12 @@ def test_fft_output_order(backend):
 
 # TestFlat and the flat iterator tests
 A20 = np.arange(20.0).reshape(4, 5)
+# (with test_indexing.py's TestFlatiterIndexing cases, beyond the map)
 FLAT_READS = [12, -1, slice(None), slice(2, 9, 3), [0, 5, 19], A([[1, 2], [3, 4]]),
-              A([True, False] * 10), np.int64(7), Ellipsis, 20, -21, None, (0, 1), (0,)]
+              A([True, False] * 10), np.int64(7), Ellipsis, 20, -21, None, (0, 1), (0,),
+              0, slice(None, 5), slice(5, 30), slice(None, None, -1), slice(10, 5), (),
+              True, False, np.zeros(21, bool), [-1, -2], [True, 1], [], [True, True],
+              [1.0, 2.0], A([1, 3, 5], dtype=np.int16)]
 
 
 @pytest.mark.parametrize("i", range(len(FLAT_READS)))
@@ -975,14 +981,25 @@ def test_flat_reads(backend, i):
 
 FLAT_WRITES = [(12, 100.0), ([0, 5], [1.0, 2.0]), (slice(None, None, 3), -1.0),
                (A([True, False] * 10), [7.0, 8.0, 9.0]), (slice(None), np.arange(3.0)),
-               ([1, 1, 2], [4.0, 5.0, 6.0]), (Ellipsis, 2.0), (A([[0, 3], [6, 9]]), [1.0])]
+               ([1, 1, 2], [4.0, 5.0, 6.0]), (Ellipsis, 2.0), (A([[0, 3], [6, 9]]), [1.0]),
+               (-1, 30.0), (20, 40.0), (slice(None, 5), 20.0), (slice(5, 30), 30.0),
+               (slice(None, None, -1), 50.0), (slice(10, 5), 60.0), ((), 70.0),
+               (True, 10.0), (False, 20.0), (np.zeros(21, bool), 40.0), ([-1, -2], 20.0),
+               ([True, 1], 40.0), ([True, True], 50.0), (None, 10.0), ([1.0, 2.0], 10.0),
+               (A([1, 3, 5], dtype=np.int16), 10.0)]
 
 
 @pytest.mark.parametrize("i", range(len(FLAT_WRITES)))
 def test_flat_writes(backend, i):
     idx, v = FLAT_WRITES[i]
     want = A20.copy()
-    want.flat[idx] = v
+    try:
+        want.flat[idx] = v
+    except IndexError as e:
+        t = _tensor(A20) * 1.0
+        with pytest.raises(type(e)):
+            t.flat[idx] = v
+        return
 
     def f(x, w):
         y = x * 1.0
