@@ -43,7 +43,7 @@ Where gpuad deliberately differs (docs/porting.md):
   32-dimension limit; writes into a leaf Tensor that requires grad raise GradError (as every
   in-place write), where NumPy checks the writeable flag;
 - ``t.flat`` also runs the cases of test_indexing.py's TestFlatiterIndexing (not counted in
-  the map: an earlier port maps test_indexing.py);
+  the map: test_numpy_core_indexing.py ports test_indexing.py);
 - ``t.resize(...)`` refuses a Tensor that requires grad or has a history (as torch's
   ``resize_``); NumPy's ``refcheck`` (references to the array) has no counterpart.
 """
