@@ -73,6 +73,17 @@ def test_fft_refuses_a_float_or_boolean_length(backend, name):
         f(x, axis=0.0)
 
 
+def test_fftfreq_refuses_a_boolean_count(backend):
+    """fftfreq(True) gave one frequency; NumPy raises TypeError (ValueError for np.True_, and
+    its rfftfreq reads True as 1)."""
+    with pytest.raises(TypeError):
+        gnp.fft.fftfreq(True)
+    for f in (gnp.fft.fftfreq, gnp.fft.rfftfreq):
+        with pytest.raises(ValueError):
+            f(np.True_)
+    np.testing.assert_array_equal(to_numpy(gnp.fft.rfftfreq(True)), np.fft.rfftfreq(True))
+
+
 @pytest.mark.parametrize("name", ["fftn", "ifftn", "rfftn", "irfftn", "fft2", "rfft2"])
 def test_fftn_refuses_float_sizes(backend, name):
     x = _xp().asarray(np.ones((4, 6)))

@@ -517,6 +517,8 @@ def _count(n, op) -> int:
     """``n`` as an int; a float count (even 10.0) is NumPy's ValueError, never truncated."""
     if isinstance(n, _Tensor):
         n = _data(n)
+    if isinstance(n, bool) and op == "fftfreq":  # NumPy's fftfreq: TypeError (its rfftfreq
+        raise TypeError(f"{op}: n should be an integer, got {n!r}")  # reads True as 1)
     try:
         return operator.index(n)
     except TypeError:
