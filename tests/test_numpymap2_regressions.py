@@ -370,6 +370,12 @@ def test_out_that_is_no_array_raises_type_error(backend):
         gnp.einsum("i->", _xp().asarray(np.ones(3)), out="test")
     with pytest.raises(TypeError):
         gnp.fft.fft(_xp().asarray(np.ones(3)), out=[0, 0, 0])
+    a = _xp().asarray(np.arange(4.0))
+    for f in (lambda: gnp.einsum("i->", a, out=(None,)), lambda: gnp.cumsum(a, out=(None,))):
+        with pytest.raises(TypeError):  # (was AttributeError: None has no dtype)
+            f()
+    np.testing.assert_array_equal(to_numpy(gnp.clip(a, 1, 2, out=(None,))),
+                                  np.clip(np.arange(4.0), 1, 2))  # a ufunc: a new array
 
 
 @pytest.mark.parametrize("shape", [(3, 4), (0, 3), (), (2, 3, 4)])

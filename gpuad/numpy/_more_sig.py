@@ -69,6 +69,8 @@ def _to_out(r, out, name, casting: str | None = None, *, exact: bool = True):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
+        if out is None and not exact:  # the ufunc-based clip: out=(None,) is a new array
+            return r
     if not isinstance(out, Tensor) and not (hasattr(out, "shape") and hasattr(out, "dtype")):
         raise TypeError(f"{name}: out must be an array or a Tensor, got {type(out).__name__}")
     if exact and out is not None and tuple(shape(out)) != tuple(shape(r)):
