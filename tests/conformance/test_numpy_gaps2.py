@@ -45,7 +45,12 @@ Where gpuad deliberately differs (docs/porting.md):
 - ``t.flat`` also runs the cases of test_indexing.py's TestFlatiterIndexing (not counted in
   the map: test_numpy_core_indexing.py ports test_indexing.py);
 - ``t.resize(...)`` refuses a Tensor that requires grad or has a history (as torch's
-  ``resize_``); NumPy's ``refcheck`` (references to the array) has no counterpart.
+  ``resize_``); NumPy's ``refcheck`` (references to the array) has no counterpart;
+- a boolean ``n`` raises TypeError in every transform (NumPy's rfft and ihfft read True as 1;
+  ``REFUSED``).
+
+Left alone: ``fft(x, out=(None,))`` raises TypeError where NumPy's gufunc raises ValueError
+(both refuse it).
 """
 
 from __future__ import annotations
