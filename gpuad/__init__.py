@@ -92,6 +92,7 @@ from . import autograd  # noqa: E402
 from .grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled  # noqa: E402
 # PyTorch's Tensor methods (x.sum(dim=1), x.view(2, -1), x.add_(y), ...) on Tensor
 from . import _torch_methods  # noqa: E402,F401
+from . import _ndarray_extras  # noqa: E402,F401  (ndarray's t.flat and t.resize)
 # more of JAX's API: linear_transpose, eval_shape, random keys, callbacks (docs/porting.md)
 from .linearity import NonLinearError, linear_transpose  # noqa: E402
 from . import random  # noqa: E402

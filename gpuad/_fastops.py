@@ -212,6 +212,11 @@ def tensor_reshape(self, *shape, order="C"):
             else:
                 key = (shape, old)
                 known = RESHAPE_PARAMS.get(key)  # (TypeError: an unhashable size)
+                if known is not None:
+                    for n in shape:  # 2.0 == 2 and True == 1 find the entry of (2, ...)
+                        if n.__class__ is not int:
+                            known = None
+                            break
                 if known is None:
                     out = d.reshape(shape)  # (the general path says what is wrong with it)
                     if out.shape == old:

@@ -540,14 +540,16 @@ _SEQ_PARAMS = frozenset({"arrays", "tup", "arys", "xs", "operands", "condlist", 
                          "xi", "seq", "keys"})
 # Parameters that are never arrays (shapes, axes, indices with tuple meaning, options).
 _NOT_ARRAYS = frozenset({
-    "index", "shape", "shape_", "newshape", "axis", "axes", "axis1", "axis2", "axisa", "axisb",
-    "axisc", "reps", "pad_width", "source", "destination", "indices_or_sections", "repeats",
+    "index", "shape", "shape_", "newshape", "new_shape", "axis", "axes", "axis1", "axis2",
+    "axisa", "axisb", "axisc", "reps", "pad_width", "source", "destination",
+    "indices_or_sections", "repeats",
     "subscripts", "dtype", "ord", "s", "norm", "mode", "order", "kind", "funclist", "keepdims",
     "ddof", "range", "size", "dims", "out", "start_axis", "k", "n", "num", "endpoint", "base",
     "retstep", "copy", "like", "side", "sorter", "method", "interpolation", "edge_order",
     "indexing", "sparse", "full_matrices", "compute_uv", "hermitian", "UPLO", "rcond", "rtol",
     "atol", "equal_nan", "decimals", "casting", "bias", "rowvar", "fweights", "aweights",
     "kwargs", "args", "kw", "shift", "constant_values", "end_values", "stat_length",
+    "optimize",  # einsum's contraction path: a list or tuple of strings and index tuples
     # frombuffer reads the bytes of an object with the buffer protocol (a list is refused, as
     # NumPy does: made an array first, its int64 bytes would be read as the requested dtype)
     "buffer", "string",

@@ -73,16 +73,23 @@ def reshape(a, /, shape=None, order: str = "C", *, newshape=None, copy=None):
         shape = newshape
     if shape is None:
         raise TypeError("reshape() missing required argument 'shape'")
+    from ..prims.shapes import size_of
+
     if isinstance(shape, int | _np.integer):
-        shape = (int(shape),)
-    if -1 in tuple(shape) and 0 in tuple(shape):  # the -1 could be anything: NumPy refuses
+        shape = (size_of(shape),)
+    shape = tuple(size_of(n) for n in shape)
+    if -1 in shape and 0 in shape:  # the -1 could be anything: NumPy refuses
         raise ValueError(f"reshape: cannot reshape array of size {_np.prod(_r.shape(a))} "
                          f"into shape {tuple(shape)} (the -1 is ambiguous with a 0 in the "
                          f"shape)")
+    if order is not None and not isinstance(order, str):
+        raise TypeError(f"reshape: order must be str, not {type(order).__name__}")
     if isinstance(order, str):  # NumPy takes the letters in either case
         order = order.upper()
     if order == "A":  # Fortran order when the data is Fortran-contiguous (as ravel)
         order = _memory_order(a, "A")
+    if copy is False and isinstance(data(a), _np.ndarray):  # NumPy's refusal of a copy
+        data(a).reshape(shape, order=order, copy=False)
     if order == "F":
         r = _transpose0(_reshape0(_transpose0(a), tuple(shape)[::-1]))
     elif order in ("C", "A", None):

@@ -221,9 +221,11 @@ choose._takes_containers = True  # type: ignore[attr-defined]  # (choices broadc
 def resize(a, new_shape):
     """``a``'s entries repeated in order to fill ``new_shape`` (zeros when ``a`` is empty).
     Example: ``gnp.resize(x, (2, 7))``"""
+    from ..prims.shapes import size_of
+
     if isinstance(new_shape, int | _np.integer):
-        new_shape = (int(new_shape),)
-    new_shape = tuple(int(s) for s in new_shape)
+        new_shape = (new_shape,)
+    new_shape = tuple(size_of(s, "resize") for s in new_shape)
     if any(s < 0 for s in new_shape):
         raise ValueError(f"resize: all elements of `new_shape` must be non-negative, got "
                          f"{new_shape}")

@@ -69,6 +69,10 @@ def _to_out(r, out, name, casting: str | None = None, *, exact: bool = True):
         if len(out) != 1:
             raise ValueError(f"{name}: out must be one array")
         out = out[0]
+        if out is None and not exact:  # the ufunc-based clip: out=(None,) is a new array
+            return r
+    if not isinstance(out, Tensor) and not (hasattr(out, "shape") and hasattr(out, "dtype")):
+        raise TypeError(f"{name}: out must be an array or a Tensor, got {type(out).__name__}")
     if exact and out is not None and tuple(shape(out)) != tuple(shape(r)):
         raise ValueError(f"{name}: out= has shape {tuple(shape(out))}, the result has shape "
                          f"{tuple(shape(r))} (NumPy raises here too)")
@@ -566,7 +570,7 @@ def sort(a, axis=-1, kind=None, order=None, *, stable=None, descending=False):
     return _take_along_axis(a, idx, axis)
 
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # NumPy's order of sublist labels
 
 
 def _sublist(sub) -> str:
@@ -603,11 +607,20 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting: str = "safe
            order: str = "K"):
     """Einstein summation, as ``numpy.einsum``: a subscripts string (explicit or implicit
     output, ellipsis) or the interleaved sublist form; ``dtype`` casts the operands;
-    ``optimize`` is accepted (the contraction is one primitive either way).
+    ``optimize`` is accepted (the contraction is one primitive either way; a path given as
+    ``optimize=`` is checked as NumPy checks it).
 
     Example: ``gnp.einsum("ij,jk->ik", a, b)``
     """
+    from ._more_names import check_order
+
     spec, ops = _einsum_spec(operands, "einsum")
+    check_order(order, "einsum")
+    if casting not in ("no", "equiv", "safe", "same_kind", "unsafe"):
+        raise ValueError(f"einsum: casting must be one of 'no', 'equiv', 'safe', 'same_kind', "
+                         f"or 'unsafe', not {casting!r}")
+    if isinstance(optimize, list | tuple):  # a path: NumPy's checks of it (RuntimeError)
+        einsum_path(spec, *ops, optimize=optimize)
     if dtype is not None:
         for o in ops:  # NumPy's check of the operands against casting=
             src = _np.result_type(data(o).dtype if hasattr(data(o), "dtype") else data(o))

@@ -7,7 +7,7 @@ normalisation ``norm`` is ``ifft`` with the dual normalisation ("backward" <-> "
 real loss of ``z = x + iy`` the gradient is ``dL/dx + i dL/dy``; a real input gets the real
 part of its adjoint.
 
-Signatures are NumPy's (``n``, ``axis``, ``s``, ``axes``, ``norm``; no ``out``);
+Signatures are NumPy's (``n``, ``axis``, ``s``, ``axes``, ``norm``, ``out``);
 ``hfftn``, ``ihfftn``, ``hfft2`` and ``ihfft2``, which NumPy lacks, are ``scipy.fft``'s.
 
 Example::
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import operator
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -126,9 +127,19 @@ def _norm(norm, op: str) -> str:
     return norm
 
 
+def _index(v, op: str, what: str) -> int:
+    """``operator.index(v)``: NumPy's reading of a length or an axis (a float raises)."""
+    try:
+        return operator.index(v)
+    except TypeError:
+        raise TypeError(f"{op}: {what} must be an integer, got {v!r} of type "
+                        f"{type(v).__name__} ('float' object cannot be interpreted as an "
+                        f"integer, as NumPy says)") from None
+
+
 def _axis(a, axis, op: str) -> int:
     nd = _r.ndim(a)
-    axis = int(axis)
+    axis = _index(axis, op, "an axis")
     if not -nd <= axis < nd:
         raise _np.exceptions.AxisError(
             f"{op}: axis {axis} is out of bounds for an array of dimension {nd}")
@@ -136,7 +147,10 @@ def _axis(a, axis, op: str) -> int:
 
 
 def _points(n, op: str) -> int:
-    n = int(n)
+    if isinstance(n, bool | _np.bool_):
+        raise TypeError(f"{op}: the number of points must be an integer, got {n!r} (NumPy "
+                        f"refuses a boolean too)")
+    n = _index(n, op, "the number of points")
     if n < 1:
         raise ValueError(f"{op}: invalid number of FFT data points ({n}) specified")
     return n
@@ -162,9 +176,23 @@ def _real_input(a, op: str):
     return a
 
 
+def _out(r, out, op: str):
+    """``r`` written into ``out=`` as NumPy 2's transforms do (an array or a Tensor of the
+    result's shape, a dtype the result casts to with "same_kind"); ``r`` without one."""
+    if out is None:
+        return r
+    if not isinstance(out, _Tensor) and not (hasattr(out, "shape") and hasattr(out, "dtype")):
+        raise TypeError(f"{op}: out must be of ArrayType (an array or a Tensor), got "
+                        f"{type(out).__name__}")
+    from ._more_sig import _to_out
+
+    return _to_out(r, out, op, "same_kind")
+
+
 # ---- one-dimensional transforms -------------------------------------------------------------
 
-def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
+def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
+        out: Any = None):
     """The discrete Fourier transform along ``axis``, as ``numpy.fft.fft``.
 
     Example: ``gnp.fft.fft(x, n=16)``
@@ -172,10 +200,12 @@ def fft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     a = _arr(a)
     axis = _axis(a, axis, "fft")
     n = _points(_shape(a)[axis] if n is None else n, "fft")
-    return _fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "fft"), inverse=False)
+    r = _fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "fft"), inverse=False)
+    return _out(r, out, "fft")
 
 
-def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
+def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
+         out: Any = None):
     """The inverse discrete Fourier transform along ``axis``, as ``numpy.fft.ifft``.
 
     Example: ``gnp.fft.ifft(gnp.fft.fft(x))``
@@ -183,10 +213,12 @@ def ifft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     a = _arr(a)
     axis = _axis(a, axis, "ifft")
     n = _points(_shape(a)[axis] if n is None else n, "ifft")
-    return _fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "ifft"), inverse=True)
+    r = _fft_c2c(_resize(a, axis, n), axes=(axis,), norm=_norm(norm, "ifft"), inverse=True)
+    return _out(r, out, "ifft")
 
 
-def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
+def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
+         out: Any = None):
     """The transform of real input: the ``n // 2 + 1`` non-negative frequencies.
 
     Example: ``gnp.fft.rfft(x)``
@@ -194,10 +226,12 @@ def rfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     a = _real_input(_arr(a), "rfft")
     axis = _axis(a, axis, "rfft")
     n = _points(_shape(a)[axis] if n is None else n, "rfft")
-    return _rfft_r2c(_resize(a, axis, n), axis=axis, n=n, norm=_norm(norm, "rfft"))
+    r = _rfft_r2c(_resize(a, axis, n), axis=axis, n=n, norm=_norm(norm, "rfft"))
+    return _out(r, out, "rfft")
 
 
-def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
+def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
+          out: Any = None):
     """The inverse of ``rfft``: a real signal of length ``n`` (default ``2 * (m - 1)``) from
     the non-negative frequencies; as NumPy, it reads only the real part of the zero frequency
     (and of the Nyquist frequency for even ``n``).
@@ -207,10 +241,12 @@ def irfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None)
     a = _arr(a)
     axis = _axis(a, axis, "irfft")
     n = _points(2 * (_shape(a)[axis] - 1) if n is None else n, "irfft")
-    return _irfft_c2r(_resize(a, axis, n // 2 + 1), axis=axis, n=n, norm=_norm(norm, "irfft"))
+    r = _irfft_c2r(_resize(a, axis, n // 2 + 1), axis=axis, n=n, norm=_norm(norm, "irfft"))
+    return _out(r, out, "irfft")
 
 
-def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
+def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
+         out: Any = None):
     """The transform of a Hermitian-symmetric signal given by its first half (a real
     spectrum of length ``n``, default ``2 * (m - 1)``), as ``numpy.fft.hfft``.
 
@@ -219,16 +255,17 @@ def hfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
     a = _arr(a)
     axis = _axis(a, axis, "hfft")
     n = _points(2 * (_shape(a)[axis] - 1) if n is None else n, "hfft")
-    return irfft(_conj(a), n, axis, norm=_DUAL[_norm(norm, "hfft")])
+    return irfft(_conj(a), n, axis, norm=_DUAL[_norm(norm, "hfft")], out=out)
 
 
-def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None):
+def ihfft(a: Any, n: int | None = None, axis: int = -1, norm: str | None = None,
+          out: Any = None):
     """The inverse of ``hfft`` for real input, as ``numpy.fft.ihfft``.
 
     Example: ``gnp.fft.ihfft(x)``
     """
     a = _real_input(_arr(a), "ihfft")
-    return _conj(rfft(a, n, axis, norm=_DUAL[_norm(norm, "ihfft")]))
+    return _out(_conj(rfft(a, n, axis, norm=_DUAL[_norm(norm, "ihfft")])), out, "ihfft")
 
 
 # ---- n-dimensional transforms ---------------------------------------------------------------
@@ -237,14 +274,23 @@ def _cook(a, s, axes, op: str, invreal: bool = False) -> tuple[list[int], list[i
     """NumPy's reading of ``s`` and ``axes``: the sizes and (normalised) axes to transform."""
     nd = _r.ndim(a)
     if s is None:
-        axes_ = list(range(nd)) if axes is None else [int(x) for x in axes]
+        axes_ = list(range(nd)) if axes is None else [_index(x, op, "an axis") for x in axes]
         axes_ = [_axis(a, x, op) for x in axes_]
         sizes = [_shape(a)[x] for x in axes_]
         if invreal and axes_:
             sizes[-1] = 2 * (_shape(a)[axes_[-1]] - 1)
     else:
         sizes = list(s)
-        axes_ = list(range(-len(sizes), 0)) if axes is None else [int(x) for x in axes]
+        if axes is None:
+            warnings.warn(f"{op}: `axes` should not be `None` if `s` is not `None` "
+                          f"(deprecated in NumPy 2.0); pass axes=[0, ..., k-1] for NumPy's "
+                          f"reading of s", DeprecationWarning, stacklevel=3)
+        if None in sizes:
+            warnings.warn(f"{op}: passing an array containing `None` values to `s` is "
+                          f"deprecated in NumPy 2.0; give the size, or leave s out",
+                          DeprecationWarning, stacklevel=3)
+        axes_ = (list(range(-len(sizes), 0)) if axes is None
+                 else [_index(x, op, "an axis") for x in axes])
         if len(sizes) != len(axes_):
             raise ValueError(
                 f"{op}: s has {len(sizes)} entries but axes has {len(axes_)}; they must match")
@@ -256,60 +302,65 @@ def _cook(a, s, axes, op: str, invreal: bool = False) -> tuple[list[int], list[i
     return [_points(v, op) for v in sizes], axes_
 
 
-def _c2c_nd(a, sizes: Sequence[int], axes: Sequence[int], norm: str, inverse: bool):
+def _c2c_nd(a, sizes: Sequence[int], axes: Sequence[int], norm: str, inverse: bool,
+            last_first: bool = True):
+    """The complex transforms over ``axes``; a repeated axis is transformed again, in NumPy's
+    order: the last of ``axes`` first (``fftn``, ``rfftn``), or the first first
+    (``last_first=False``: the inverse transforms of ``irfftn``)."""
     if not axes:
         return a
     if len(set(axes)) == len(axes):
         for n, x in zip(sizes, axes, strict=True):  # distinct axes: resize first, one transform
             a = _resize(a, x, n)
         return _fft_c2c(a, axes=tuple(axes), norm=norm, inverse=inverse)
-    for n, x in reversed(list(zip(sizes, axes, strict=True))):  # repeated axes: NumPy's order
+    steps = list(zip(sizes, axes, strict=True))
+    for n, x in (reversed(steps) if last_first else steps):  # repeated axes: NumPy's order
         a = _fft_c2c(_resize(a, x, n), axes=(x,), norm=norm, inverse=inverse)
     return a
 
 
 def fftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-         norm: str | None = None):
+         norm: str | None = None, out: Any = None):
     """The n-dimensional transform over ``axes`` (all by default), as ``numpy.fft.fftn``.
 
     Example: ``gnp.fft.fftn(x, s=(8, 8))``
     """
     a = _arr(a)
     sizes, axes_ = _cook(a, s, axes, "fftn")
-    return _c2c_nd(a, sizes, axes_, _norm(norm, "fftn"), False)
+    return _out(_c2c_nd(a, sizes, axes_, _norm(norm, "fftn"), False), out, "fftn")
 
 
 def ifftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-          norm: str | None = None):
+          norm: str | None = None, out: Any = None):
     """The n-dimensional inverse transform, as ``numpy.fft.ifftn``.
 
     Example: ``gnp.fft.ifftn(gnp.fft.fftn(x))``
     """
     a = _arr(a)
     sizes, axes_ = _cook(a, s, axes, "ifftn")
-    return _c2c_nd(a, sizes, axes_, _norm(norm, "ifftn"), True)
+    return _out(_c2c_nd(a, sizes, axes_, _norm(norm, "ifftn"), True), out, "ifftn")
 
 
 def fft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-         norm: str | None = None):
+         norm: str | None = None, out: Any = None):
     """The transform over the last two axes, as ``numpy.fft.fft2``.
 
     Example: ``gnp.fft.fft2(image)``
     """
-    return fftn(a, s, axes, norm)
+    return fftn(a, s, axes, norm, out=out)
 
 
 def ifft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-          norm: str | None = None):
+          norm: str | None = None, out: Any = None):
     """The inverse transform over the last two axes, as ``numpy.fft.ifft2``.
 
     Example: ``gnp.fft.ifft2(spectrum)``
     """
-    return ifftn(a, s, axes, norm)
+    return ifftn(a, s, axes, norm, out=out)
 
 
 def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-          norm: str | None = None):
+          norm: str | None = None, out: Any = None):
     """The n-dimensional transform of real input (``rfft`` over the last axis), as
     ``numpy.fft.rfftn``.
 
@@ -319,13 +370,14 @@ def rfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
     sizes, axes_ = _cook(a, s, axes, "rfftn")
     norm = _norm(norm, "rfftn")
     if not axes_:
-        return a
+        raise IndexError("rfftn: axes=() names no axis for the real transform (NumPy raises "
+                         "IndexError too)")
     a = _rfft_r2c(_resize(a, axes_[-1], sizes[-1]), axis=axes_[-1], n=sizes[-1], norm=norm)
-    return _c2c_nd(a, sizes[:-1], axes_[:-1], norm, False)
+    return _out(_c2c_nd(a, sizes[:-1], axes_[:-1], norm, False), out, "rfftn")
 
 
 def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = None,
-           norm: str | None = None):
+           norm: str | None = None, out: Any = None):
     """The inverse of ``rfftn``, as ``numpy.fft.irfftn``.
 
     Example: ``gnp.fft.irfftn(gnp.fft.rfftn(x), s=x.shape)``
@@ -334,28 +386,30 @@ def irfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
     sizes, axes_ = _cook(a, s, axes, "irfftn", invreal=True)
     norm = _norm(norm, "irfftn")
     if not axes_:
-        return a
-    a = _c2c_nd(a, sizes[:-1], axes_[:-1], norm, True)
+        raise IndexError("irfftn: axes=() names no axis for the real transform (NumPy raises "
+                         "IndexError too)")
+    a = _c2c_nd(a, sizes[:-1], axes_[:-1], norm, True, last_first=False)
     n = sizes[-1]
-    return _irfft_c2r(_resize(a, axes_[-1], n // 2 + 1), axis=axes_[-1], n=n, norm=norm)
+    r = _irfft_c2r(_resize(a, axes_[-1], n // 2 + 1), axis=axes_[-1], n=n, norm=norm)
+    return _out(r, out, "irfftn")
 
 
 def rfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-          norm: str | None = None):
+          norm: str | None = None, out: Any = None):
     """``rfftn`` over the last two axes, as ``numpy.fft.rfft2``.
 
     Example: ``gnp.fft.rfft2(image)``
     """
-    return rfftn(a, s, axes, norm)
+    return rfftn(a, s, axes, norm, out=out)
 
 
 def irfft2(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] = (-2, -1),
-           norm: str | None = None):
+           norm: str | None = None, out: Any = None):
     """``irfftn`` over the last two axes, as ``numpy.fft.irfft2``.
 
     Example: ``gnp.fft.irfft2(spectrum, s=image.shape)``
     """
-    return irfftn(a, s, axes, norm)
+    return irfftn(a, s, axes, norm, out=out)
 
 
 def _unique_axes(a, axes, op: str) -> None:
@@ -380,6 +434,8 @@ def hfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = N
     """
     a = _arr(a)
     _unique_axes(a, axes, "hfftn")
+    if axes is None and s is not None:  # scipy.fft's reading of s alone (no deprecation)
+        axes = tuple(range(-len(s), 0))
     return irfftn(_conj(a), s, axes, norm=_DUAL[_norm(norm, "hfftn")])
 
 
@@ -392,6 +448,8 @@ def ihfftn(a: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
     """
     a = _real_input(_arr(a), "ihfftn")
     _unique_axes(a, axes, "ihfftn")
+    if axes is None and s is not None:
+        axes = tuple(range(-len(s), 0))
     return _conj(rfftn(a, s, axes, norm=_DUAL[_norm(norm, "ihfftn")]))
 
 
@@ -459,6 +517,8 @@ def _count(n, op) -> int:
     """``n`` as an int; a float count (even 10.0) is NumPy's ValueError, never truncated."""
     if isinstance(n, _Tensor):
         n = _data(n)
+    if isinstance(n, bool) and op == "fftfreq":  # NumPy's fftfreq: TypeError (its rfftfreq
+        raise TypeError(f"{op}: n should be an integer, got {n!r}")  # reads True as 1)
     try:
         return operator.index(n)
     except TypeError:

@@ -106,6 +106,13 @@ def _parse_einsum(subscripts: str, shapes):
             k = len(shp) - (len(s) - 3)
             s = s.replace("...", ell[ell_nd - k:] if k else "")
         new_ins.append(s)
+        for c in set(s):  # a repeated index takes a diagonal: its sizes must agree (no
+            sizes = {shp[j] for j, d in enumerate(s) if d == c}  # broadcasting, as NumPy)
+            if len(sizes) > 1:
+                raise ValueError(
+                    f"einsum: dimensions in single operand for collapsing index {c!r} don't "
+                    f"match ({' != '.join(map(str, sorted(sizes)))}) in {subscripts!r} for an "
+                    f"operand of shape {tuple(shp)}")
     if out is None:
         counts: dict[str, int] = {}
         for s in new_ins:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator as _operator
+
 import numpy as _np
 
 from .._raw import _xp, data, ndim, shape
@@ -22,6 +24,27 @@ def _unchanged(x):
 
 
 # ---- shape -----------------------------------------------------------------------------------
+
+def size_of(n, op: str = "reshape") -> int:
+    """One size of a shape as NumPy reads it (``operator.index``): a Python or NumPy integer,
+    a 0-d integer array or Tensor; a float (``2.0``) or a boolean raises TypeError, as NumPy's
+    ``reshape`` does (``int(n)`` would take ``2.5`` as 2 and ``True`` as 1)."""
+    if n.__class__ is int:
+        return n
+    if isinstance(n, bool | _np.bool_) or getattr(n, "dtype", None) == _np.bool_:
+        raise TypeError(f"{op}: a size must be an integer, got the boolean {n!r} "
+                        f"(NumPy refuses it too)")
+    dt = getattr(n, "dtype", None)
+    if dt is not None and getattr(n, "ndim", None) == 0 and _np.dtype(dt).kind in "iu":
+        return int(n)  # a 0-d integer array of any backend (CuPy's have no __index__)
+    try:
+        return _operator.index(n)
+    except TypeError:
+        raise TypeError(f"{op}: a size must be an integer, got {n!r} of type "
+                        f"{type(n).__name__} (NumPy raises TypeError too: "
+                        f"'{type(n).__name__}' object cannot be interpreted as an integer)"
+                        ) from None
+
 
 reshape_ = prim("reshape", lambda xp, x, newshape, oldshape: x.reshape(newshape)
                 if x.__class__ is _np.ndarray else xp.reshape(x, newshape),
@@ -45,12 +68,12 @@ def reshape(x, newshape):
     if newshape.__class__ is tuple:  # Python ints already: taken as they are
         for n in newshape:
             if n.__class__ is not int:
-                newshape = tuple(int(n) for n in newshape)
+                newshape = tuple(size_of(n) for n in newshape)
                 break
     elif isinstance(newshape, int | _np.integer):
-        newshape = (int(newshape),)
+        newshape = (size_of(newshape),)
     else:
-        newshape = tuple(int(n) for n in newshape)
+        newshape = tuple(size_of(n) for n in newshape)
     if -1 in newshape:
         known = 1
         for n in newshape:

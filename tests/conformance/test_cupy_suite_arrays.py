@@ -616,9 +616,7 @@ REFUSED: dict[str, tuple] = {
 }
 
 # differences not fixed yet: name -> what differs (the row is an expected failure)
-KNOWN: dict[str, str] = {
-    "flat": "a Tensor has no .flat (AttributeError)",
-}
+KNOWN: dict[str, str] = {}
 
 BY_NAME = {c.name: c for c in CASES}
 assert len(BY_NAME) == len(CASES), "duplicate row names"

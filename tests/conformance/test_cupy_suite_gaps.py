@@ -629,11 +629,10 @@ G(_IX + "test_itemset.py::TestItemset", "test_itemset",
 _IT = _IX + "test_iterate.py::"
 G(_IT + "TestFlatiterSubscript", "test_getitem test_setitem_scalar test_setitem_ndarray_1d "
   "test_setitem_ndarray_nd test_setitem_ndarray_different_types",
-  "differs: a Tensor has no .flat (the KNOWN row 'flat' of test_cupy_suite_arrays.py): it "
-  "raises AttributeError; a backend array's .flat is NumPy's or CuPy's own; "
-  "here: test_flat_refused")
+  "here: test_flat_on_a_tensor (a Tensor's .flat is NumPy's flat iterator, recorded; a "
+  "backend array's .flat is NumPy's or CuPy's own)")
 G(_IT + "TestFlatiterSubscriptIndexError", "test_getitem test_setitem",
-  "differs: as TestFlatiterSubscript (no .flat on a Tensor); here: test_flat_refused")
+  "here: test_flat_on_a_tensor")
 
 
 # ---- creation_tests ------------------------------------------------------------------------
@@ -2153,15 +2152,26 @@ def test_r_matrix_refused(backend):
         gnp.r_["r", [1, 2, 3], [4, 5, 6]]
 
 
-def test_flat_refused(backend):
-    """A Tensor has no .flat (AttributeError), where NumPy's flatiter indexes the flattened
-    array; ``gnp.ravel(x)[i]`` reads the same elements."""
+def test_flat_on_a_tensor(backend):
+    """A Tensor's .flat is NumPy's flat iterator: reads and writes by flat position (scalars,
+    1-d and n-d values of other dtypes repeated as NumPy repeats them), IndexError out of
+    range; the writes are recorded (tests/conformance/test_numpy_gaps2.py checks gradients)."""
     a = np.arange(24.0).reshape(2, 3, 4)
     t = _tensor(a)
-    with pytest.raises(AttributeError):
-        t.flat  # noqa: B018
-    got = gnp.ravel(t)[2:10:3]
-    np.testing.assert_array_equal(got.numpy(), a.flat[2:10:3])
+    np.testing.assert_array_equal(t.flat[2:10:3].numpy(), a.flat[2:10:3])
+    np.testing.assert_array_equal(t.flat[[1, 5]].numpy(), a.flat[[1, 5]])
+    for idx, v in ((slice(None, None, 2), 3.0), (slice(1, 7), np.arange(3)),
+                   (slice(None), np.arange(6).reshape(2, 3).astype(np.int32)), (5, 9)):
+        want = a.copy()
+        want.flat[idx] = v
+        y = t * 1.0
+        y.flat[idx] = v
+        np.testing.assert_array_equal(y.numpy(), want)
+    for idx in (24, -25):
+        with pytest.raises(IndexError):
+            t.flat[idx]
+        with pytest.raises(IndexError):
+            y.flat[idx] = 1.0
 
 
 def _host_of(x):
