@@ -887,6 +887,25 @@ def _args_ok(types) -> bool:
     return True
 
 
+def _cast_to_loop(ufunc, inputs: tuple, dtype) -> tuple:
+    """``inputs`` cast to the input types of the loop NumPy picks for ``dtype=`` (the output's
+    type): ``absolute(complex, dtype=float64)`` keeps the complex input (its loop is D->d),
+    ``less(ints, dtype=bool)`` compares the integers, ``sin(int8, dtype=float64)`` casts."""
+    ins = tuple(_operand_dtype(a) for a in inputs)
+    out = _np.dtype(dtype)
+    loop = None
+    if all(d is not None for d in ins):
+        try:
+            loop = ufunc.resolve_dtypes(ins + (None,) * ufunc.nout, casting="unsafe",
+                                        signature=(None,) * ufunc.nin + (out,) * ufunc.nout)
+        except TypeError:
+            loop = None
+    if loop is None:  # (no loop: _check_loop raised NumPy's error already where it should)
+        return tuple(_cast(a, dtype) for a in inputs)
+    return tuple(a if getattr(a, "dtype", None) == t else _cast(a, t)
+                 for a, t in zip(inputs, loop[:ufunc.nin], strict=True))
+
+
 def _cast(a, dtype):
     a = _as_input(a)
     if isinstance(a, Tensor):
@@ -959,7 +978,7 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
         if fn is None:
             return _value_free_ufunc(ufunc, what, inputs, out, where, dtype)
         if dtype is not None:
-            inputs = tuple(_cast(a, dtype) for a in inputs)
+            inputs = _cast_to_loop(ufunc, inputs, dtype)
         if core is not None:
             inputs, place = core(inputs)
             return _finish(place(fn(*inputs)), out, where, ufunc.nout, what, casting)

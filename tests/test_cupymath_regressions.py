@@ -69,3 +69,24 @@ def test_matmul_axes_errors_as_numpy(backend):
             np.matmul(a, b, **kw)
         with pytest.raises(err):
             gnp.matmul(ga, gb, **kw)
+
+
+def test_ufunc_dtype_picks_numpys_loop_not_an_input_cast(backend):
+    # dtype= cast every input to the output's dtype before the call: less(ints, dtype=bool)
+    # compared True with True (all False), absolute(3+4j, dtype=float64) dropped the imaginary
+    # part (3, not 5); NumPy casts the inputs to its loop's input types (D->d, ll->?)
+    a, b = np.array([1, 2, 3]), np.array([2, 2, 1])
+    got = to_numpy(gnp.less(gnp.asarray(a), gnp.asarray(b), dtype=bool))
+    np.testing.assert_array_equal(got, np.less(a, b, dtype=bool))  # [True, False, False]
+    z = np.array([3 + 4j, -1j])
+    got = to_numpy(gnp.absolute(gnp.asarray(z), dtype=np.float64))
+    want = np.absolute(z, dtype=np.float64)
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want)  # [5, 1]
+    t = ad.tensor(gnp.asarray(z), requires_grad=True)
+    r = gnp.absolute(t, dtype=np.float64)
+    gnp.sum(r).backward()
+    np.testing.assert_allclose(to_numpy(t.grad), z / np.abs(z))  # d|z|: z / |z|
+    x = np.array([1, 2], np.int8)
+    got = to_numpy(gnp.sin(gnp.asarray(x), dtype=np.float64))
+    np.testing.assert_allclose(got, np.sin(x, dtype=np.float64))
