@@ -1217,7 +1217,7 @@ def _gufunc_core_axes(ufunc, what: str, inputs: tuple, kwargs: dict):
             raise TypeError(f"{name}: axis can only be used with a single shared core "
                             f"dimension, not with the distinct ones implied by signature "
                             f"{ufunc.signature} (as NumPy)")
-        axes = [(axis,)] * nin + [() if len(c) == 0 else (axis,) for c in sig_out]
+        axes = [(axis,)] * nin + [(axis,) if len(c) or keepdims else () for c in sig_out]
     if keepdims and not (no_core_out and len({len(c) for c in sig_in}) == 1):
         raise TypeError(f"{name} does not support keepdims: its signature {ufunc.signature} "
                         f"has outputs with core dimensions (as NumPy)")
@@ -1253,17 +1253,17 @@ def _gufunc_core_axes(ufunc, what: str, inputs: tuple, kwargs: dict):
                                      f"(as NumPy)")
                 x = moveaxis(x, e, tuple(range(-len(e), 0)))
             moved.append(x)
-        ndim0 = moved[0].ndim if moved else 0
-        first = tuple(a % ndim0 - ndim0 for a in entries[0]) if ndim0 else ()
+        kept = len(entries[0]) if keepdims else 0  # (the reduced core axes, kept as 1s)
 
         def place(r):
             rs = r if isinstance(r, tuple) else (r,)
             placed = []
             for y, e in zip(rs, entries[nin:], strict=True):
+                if kept:  # at the output's entry, or last where axes= names none
+                    y = expand_dims(y, tuple(range(-kept, 0)))
+                    e = e or tuple(range(-kept, 0))
                 if e:
                     y = moveaxis(y, tuple(range(-len(e), 0)), e)
-                elif keepdims and first:
-                    y = expand_dims(y, tuple(sorted(first)))
                 placed.append(y)
             return tuple(placed) if isinstance(r, tuple) else placed[0]
 

@@ -90,3 +90,23 @@ def test_ufunc_dtype_picks_numpys_loop_not_an_input_cast(backend):
     x = np.array([1, 2], np.int8)
     got = to_numpy(gnp.sin(gnp.asarray(x), dtype=np.float64))
     np.testing.assert_allclose(got, np.sin(x, dtype=np.float64))
+
+
+@pytest.mark.parametrize("name, shapes, kw", [
+    ("vecdot", ((3, 4, 5), (3, 4, 5)), {"axes": [(1,), (1,), ()]}),
+    ("vecdot", ((3, 4, 5), (3, 4, 5)), {"axes": [1, 1], "keepdims": True}),
+    ("vecdot", ((3, 4, 5), (4, 1)), {"axis": -2, "keepdims": True}),
+    ("matvec", ((4, 5, 3), (5, 3)), {"axes": [(0, 1), (0,), (0,)]}),
+    ("vecmat", ((4, 3), (4, 5, 3)), {"axes": [(0,), (0, 1), (0,)]}),
+])
+def test_gufunc_axes_of_vecdot_matvec_vecmat(backend, name, shapes, kw):
+    # vecdot/matvec/vecmat refused NumPy's axes= ("unexpected keyword argument 'axes'"), and
+    # keepdims put the kept axis where the input's was instead of at the output's entry (last
+    # where axes= names none: NumPy's (3, 5, 1), not (3, 1, 5))
+    rng = np.random.default_rng(1)
+    a, b = (rng.standard_normal(s) for s in shapes)
+    want = getattr(np, name)(a, b, **kw)
+    got = to_numpy(getattr(gnp, name)(gnp.asarray(a), gnp.asarray(b), **kw))
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    check_grads(lambda x, y: getattr(gnp, name)(x, y, **kw), (a, b), order=1)
