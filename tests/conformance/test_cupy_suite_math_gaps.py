@@ -28,8 +28,14 @@ to second order, against float64 central differences (``gpuad.testing.check_grad
 ``test_nan_subgradients`` pins where maximum/minimum/fmax/fmin send the gradient at NaNs.
 
 Found and fixed while porting (tests/test_cupymath_regressions.py): ``sinc`` of the most
-negative integer (|iinfo.min| wrapped to itself and took the series branch near 0), and
-``matmul(..., axes=)`` (NumPy's generalized-ufunc keywords reached the kernel).
+negative integer (|iinfo.min| wrapped to itself and took the series branch near 0);
+``matmul(..., axes=)`` (NumPy's generalized-ufunc keywords reached the kernel) and ``axes=`` of
+``vecdot``/``matvec``/``vecmat`` (refused); ``dtype=`` of a ufunc cast the inputs to the output
+dtype instead of to the loop NumPy picks (``absolute(3+4j, dtype=float64)`` gave 3,
+``less(ints, dtype=bool)`` compared booleans).
+
+On CI's CuPy stand-in every row passes but ``matmul_numpy_dispatch`` on plain stand-in arrays
+(``numpy.matmul(..., axes=)`` reaches the stand-in's own ``__array_ufunc__``, no gpuad code).
 """
 
 from __future__ import annotations
@@ -531,6 +537,18 @@ def _matmul_rows():
     rows.append(case("matmul_axes_out", axes_out,
                      *[p for (sh, _) in _MM_AXES for p in (A(sh[0]), A(sh[1]))],
                      dtypes=[np.float32, np.float64, np.int64], tensor=False))
+    rows.append(case("matmul_axes_errors", lambda xp, a, b: [
+        _err(xp.matmul, a, b, axes=ax) for ax in ([(0, 1), (0, 1)], [(0, 1), (0, 1), (0, 1, 2)],
+                                                  [(0, 7), (0, 1), (0, 1)], [0, 1, 0])] + [
+        _err(xp.matmul, a, b, axis=0), _err(xp.matmul, a, b, keepdims=True)],
+        A((3, 4, 4)), A((3, 4, 4)), dtypes=[np.float64, np.int32]))
+    rows.append(case("gufunc_axes", lambda xp, a, b, m, v: [
+        xp.vecdot(a, b, axes=[(1,), (1,), ()]), xp.vecdot(a, b, axes=[1, 1], keepdims=True),
+        xp.vecdot(a, b, axis=0, keepdims=True), xp.vecdot(a, b, axes=[0, 0, (0,)], keepdims=True),
+        xp.matvec(m, v, axes=[(0, 1), (0,), (0,)]), xp.vecmat(v, m, axes=[(0,), (1, 0), (0,)]),
+        _err(xp.vecdot, a, b, axis=0, axes=[0, 0])],
+        R((3, 4, 5)), R((3, 4, 5), seed=1), R((4, 5, 3), seed=2), R((5, 3), seed=3),
+        dtypes=[np.float32, np.float64, np.int64, np.complex128]))
     rows.append(case("matmul_numpy_dispatch",
                      lambda xp, a, b: np.matmul(a, b, axes=[(0, 1), (0, 1), (0, 1)]),
                      A((2, 10, 5)), A((10, 2, 5)), dtypes=[np.float32, np.float64]))
@@ -915,6 +933,11 @@ GRADS = {
     "matmul_axes": (lambda a, b: gnp.matmul(a, b, axes=[(0, 1), (-1, -2), (-2, -1)]),
                     _x(3, 2, 4, 4), _x(4, 4, 3, 2)),
     "matmul_axes_vector": (lambda a, b: gnp.matmul(a, b, axes=[0, (0, 1), 0]), _x(3), _x(3, 2)),
+    "vecdot_axes_keepdims": (lambda a, b: gnp.vecdot(a, b, axes=[0, 0], keepdims=True),
+                             _x(3, 4) + 1j * _x(3, 4), _x(3, 4)),
+    "matvec_vecmat_axes": (lambda m, v: gnp.matvec(m, v, axes=[(0, 1), (0,), (0,)])
+                           + gnp.vecmat(v, m, axes=[(0,), (1, 0), (0,)]),
+                           _x(4, 5, 3), _x(5, 3)),
     "matmul_empty_batch": (lambda a, b: gnp.matmul(a, b), _x(0, 3, 2), _x(1, 2, 4)),
     "matmul_broadcast": (lambda a, b: a @ b, _x(1, 5, 3, 2), _x(6, 1, 2, 4)),
     "clip_method": (lambda a: a.clip(-0.5, np.array([0.1, 0.4, 2.0])), _x(4, 3)),
