@@ -645,6 +645,15 @@ def _kw_rows():
                          dtypes=NO_BOOL if f == "negative" else ALL, tensor=False))
         rows.append(case(f"{f}_dtype_tensor", lambda xp, a, f=f: _err(
             getattr(xp, f), a, dtype=np.float64), A((2, 3)), dtypes=FLOAT + INT))
+    # dtype= names the output: NumPy casts the inputs to its loop's input types (D->d for
+    # absolute, ll->? for the comparisons), not to the output dtype
+    rows.append(case("dtype_selects_the_loop", lambda xp, a, b: [
+        _err(getattr(xp, f), a, b, dtype=bool) for f in ("less", "equal", "not_equal",
+                                                         "greater_equal", "logical_and",
+                                                         "logical_xor")] + [
+        _err(getattr(xp, f), a, dtype=d) for f in ("absolute", "isnan", "signbit", "sign",
+                                                   "negative", "sqrt")
+        for d in (np.float64, np.float32, bool)], A((2, 3)), RA((2, 3))))
     for f in ("hypot", "arctan2", "fmod", "maximum", "logaddexp", "copysign", "gcd"):
         def binary_out(xp, a, b, m, f=f):
             fn = getattr(xp, f)
