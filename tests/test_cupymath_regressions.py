@@ -110,3 +110,30 @@ def test_gufunc_axes_of_vecdot_matvec_vecmat(backend, name, shapes, kw):
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     check_grads(lambda x, y: getattr(gnp, name)(x, y, **kw), (a, b), order=1)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (sqrt of a wrapped negative, its cast)
+@pytest.mark.parametrize("fn", ["var", "std", "nanvar"])
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+def test_moments_in_a_narrow_integer_dtype_wrap_as_numpy(backend, fn, dtype):
+    # the squared deviations, cast to dtype, were summed in the default integer (the sum
+    # primitive's dtype= cast its input but summed in int64): var(7..42, dtype=int8) was 29,
+    # NumPy's sum in int8 wraps around and gives -13
+    a = np.arange(1, 7).reshape(2, 3) * 7
+    with np.errstate(all="ignore"):
+        want = getattr(np, fn)(a, dtype=dtype)
+    got = to_numpy(getattr(gnp, fn)(gnp.asarray(a), dtype=dtype))
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.bool_])
+def test_sum_primitive_in_a_narrow_dtype(backend, dtype):
+    from gpuad.prims.reductions import sum as psum
+
+    c = np.array([113, 0, -15, 68, -7, 16, 100, 100]).astype(dtype)
+    for axis in (None, 1):
+        want = np.sum(c.reshape(2, 4), axis=axis, dtype=dtype)
+        got = to_numpy(psum(gnp.asarray(c.reshape(2, 4)), axis=axis, dtype=dtype))
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
