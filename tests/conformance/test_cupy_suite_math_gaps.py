@@ -32,7 +32,8 @@ negative integer (|iinfo.min| wrapped to itself and took the series branch near 
 ``matmul(..., axes=)`` (NumPy's generalized-ufunc keywords reached the kernel) and ``axes=`` of
 ``vecdot``/``matvec``/``vecmat`` (refused); ``dtype=`` of a ufunc cast the inputs to the output
 dtype instead of to the loop NumPy picks (``absolute(3+4j, dtype=float64)`` gave 3,
-``less(ints, dtype=bool)`` compared booleans).
+``less(ints, dtype=bool)`` compared booleans); ``var``/``std`` with a narrow integer
+``dtype=`` (the sum primitive summed int8 in int64, where NumPy's sum in int8 wraps).
 
 On CI's CuPy stand-in every row passes but ``matmul_numpy_dispatch`` on plain stand-in arrays
 (``numpy.matmul(..., axes=)`` reaches the stand-in's own ``__array_ufunc__``, no gpuad code).
@@ -779,6 +780,11 @@ CASES = [
     case("sum_axes_4d_large", lambda xp, a: [a.sum(axis=(1, 3)), a.sum(axis=(0, 2, 3))],
          A((20, 30, 40, 50)), dtypes=[np.int8, np.uint32, np.int64, np.float32, np.float64,
                                       np.complex128], rtol=1e-6),
+    case("moments_dtype", lambda xp, a: [
+        _err(getattr(xp, f), a, axis=ax, dtype=d) for f in ("var", "std", "nanvar", "nanstd",
+                                                             "mean", "nanmean", "sum", "prod")
+        for ax in (None, 1) for d in (np.int8, np.uint8, np.int32, np.float16, np.float32)],
+        Fn(lambda dt: (np.arange(1, 7).reshape(2, 3) * 7).astype(dt)), dtypes=INT + FLOAT),
     case("sum_out_wrong_shape", _wrong_out("sum", (2, 3)), A((2, 3, 4)), tensor=False),
     case("nansum_nanprod_long", lambda xp, a: [
         getattr(xp, f)(v, axis=axis, keepdims=kd) for f in ("nansum", "nanprod")
