@@ -137,3 +137,19 @@ def test_sum_primitive_in_a_narrow_dtype(backend, dtype):
         got = to_numpy(psum(gnp.asarray(c.reshape(2, 4)), axis=axis, dtype=dtype))
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_nan_to_num_copy_false_writes_into_a_tensor(backend):
+    # copy=False on a Tensor returned a new result and left the Tensor as it was (NumPy fills
+    # x in place and returns it): code reading x afterwards saw NaN and inf silently
+    x = ad.tensor(gnp.asarray(np.array([1.0, 0.5, 3.0, 2.0])), requires_grad=True)
+    y = x * gnp.asarray(np.array([2.0, np.nan, np.inf, 1.0]))
+    r = gnp.nan_to_num(y, copy=False, posinf=7.0)
+    assert r is y
+    np.testing.assert_array_equal(to_numpy(y), [2.0, 0.0, 7.0, 2.0])
+    gnp.sum(y * y).backward()  # the replaced entries are constants
+    np.testing.assert_array_equal(to_numpy(x.grad), [8.0, 0.0, 0.0, 4.0])
+    z = gnp.asarray(np.array([np.nan, -np.inf, 1.0]))
+    zt = ad.tensor(z)
+    assert gnp.nan_to_num(zt, copy=False) is zt
+    np.testing.assert_array_equal(to_numpy(zt), np.nan_to_num(np.array([np.nan, -np.inf, 1.0])))
