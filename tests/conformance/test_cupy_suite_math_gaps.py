@@ -33,7 +33,8 @@ negative integer (|iinfo.min| wrapped to itself and took the series branch near 
 ``vecdot``/``matvec``/``vecmat`` (refused); ``dtype=`` of a ufunc cast the inputs to the output
 dtype instead of to the loop NumPy picks (``absolute(3+4j, dtype=float64)`` gave 3,
 ``less(ints, dtype=bool)`` compared booleans); ``var``/``std`` with a narrow integer
-``dtype=`` (the sum primitive summed int8 in int64, where NumPy's sum in int8 wraps).
+``dtype=`` (the sum primitive summed int8 in int64, where NumPy's sum in int8 wraps);
+``nan_to_num(t, copy=False)`` left the Tensor unfilled.
 
 On CI's CuPy stand-in every row passes but ``matmul_numpy_dispatch`` on plain stand-in arrays
 (``numpy.matmul(..., axes=)`` reaches the stand-in's own ``__array_ufunc__``, no gpuad code).
@@ -785,6 +786,9 @@ CASES = [
                                                              "mean", "nanmean", "sum", "prod")
         for ax in (None, 1) for d in (np.int8, np.uint8, np.int32, np.float16, np.float32)],
         Fn(lambda dt: (np.arange(1, 7).reshape(2, 3) * 7).astype(dt)), dtypes=INT + FLOAT),
+    case("nan_to_num_copy_false", lambda xp, a: (lambda b: [
+        xp.nan_to_num(b, copy=False, posinf=9.0, neginf=-9.0) is b, b])(a * 1),
+        Fn(_special), dtypes=FLOAT + COMPLEX),
     case("sum_out_wrong_shape", _wrong_out("sum", (2, 3)), A((2, 3, 4)), tensor=False),
     case("nansum_nanprod_long", lambda xp, a: [
         getattr(xp, f)(v, axis=axis, keepdims=kd) for f in ("nansum", "nanprod")
