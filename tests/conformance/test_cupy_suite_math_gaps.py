@@ -993,6 +993,8 @@ GRADS = {
                              + gnp.nancumprod(a * np.array([np.nan, 1.0, 1]), axis=1),
                              _x(2, 3)),
     "kaiser_times": (lambda a: a * gnp.kaiser(5, 8.6), _x(5)),
+    "kaiser_beta": (lambda b: gnp.kaiser(6, b), np.array(2.5)),
+    "kaiser_beta_negative": (lambda b: gnp.kaiser(7, b), np.array(-3.4)),
 }
 
 
