@@ -901,6 +901,26 @@ def test_casting_unsafe_warnings(backend, dtypes):
     np.testing.assert_array_equal(g, want)
 
 
+@pytest.mark.parametrize("name", ["arctan2", "power", "subtract", "true_divide", "fmod",
+                                  "copysign", "float_power"])
+def test_non_reorderable_reduce_folds_in_order(backend, name):
+    """A reduction of a ufunc without an identity is the left fold over every element, as
+    NumPy gives it for a strided axis (NumPy 2.4 combines only the first and the last element
+    along a contiguous one: docs/porting.md)."""
+    x = np.array([[1 / 3, 2 / 3, 1.0, 4 / 3], [0.5, 1.5, 0.7, 1.1]])
+    fn = getattr(np, name)
+    with np.errstate(all="ignore"):
+        fold = x[:, 0]
+        for k in range(1, x.shape[1]):
+            fold = fn(fold, x[:, k])
+        strided = fn.reduce(np.asfortranarray(x), axis=1)
+    np.testing.assert_allclose(strided, fold, rtol=1e-14)
+    for a in (gnp.asarray(x), ad.tensor(gnp.asarray(x), requires_grad=True)):
+        got = getattr(gnp, name).reduce(a, axis=1)
+        np.testing.assert_allclose(got.numpy() if isinstance(got, ad.Tensor) else
+                                   np.asarray(got), fold, rtol=1e-14)
+
+
 def test_isscalar_argspec():
     """TestIsScalar.test_argspec: gpuad.numpy.isscalar takes NumPy's arguments."""
     assert inspect.signature(gnp.isscalar).parameters == inspect.signature(np.isscalar).parameters
