@@ -36,6 +36,12 @@ dtype instead of to the loop NumPy picks (``absolute(3+4j, dtype=float64)`` gave
 ``dtype=`` (the sum primitive summed int8 in int64, where NumPy's sum in int8 wraps);
 ``nan_to_num(t, copy=False)`` left the Tensor unfilled.
 
+Differences from NumPy, on purpose (docs/porting.md): a reduction of a ufunc without an
+identity (``arctan2.reduce``, ``power.reduce``) is the left fold over every element, which
+NumPy 2.4 gives for a strided axis but not along a contiguous one (there it combines the first
+and the last element; ``test_non_reorderable_reduce_folds_in_order``); ``ufunc.at`` returns
+the updated copy (``inplace=True`` raises), as before this port.
+
 On CI's CuPy stand-in every row passes but ``matmul_numpy_dispatch`` on plain stand-in arrays
 (``numpy.matmul(..., axes=)`` reaches the stand-in's own ``__array_ufunc__``, no gpuad code).
 """
