@@ -40,7 +40,8 @@ Differences from NumPy, on purpose (docs/porting.md): a reduction of a ufunc wit
 identity (``arctan2.reduce``, ``power.reduce``) is the left fold over every element, which
 NumPy 2.4 gives for a strided axis but not along a contiguous one (there it combines the first
 and the last element; ``test_non_reorderable_reduce_folds_in_order``); ``ufunc.at`` returns
-the updated copy (``inplace=True`` raises), as before this port.
+the updated copy (``inplace=True`` raises), as before this port; ``around(x, decimals)`` where
+``x * 10**decimals`` overflows is ``x`` (NumPy's is NaN or inf: ``test_around_overflow``).
 
 On CI's CuPy stand-in every row passes but ``matmul_numpy_dispatch`` on plain stand-in arrays
 (``numpy.matmul(..., axes=)`` reaches the stand-in's own ``__array_ufunc__``, no gpuad code).
@@ -925,6 +926,22 @@ def test_non_reorderable_reduce_folds_in_order(backend, name):
         got = getattr(gnp, name).reduce(a, axis=1)
         np.testing.assert_allclose(got.numpy() if isinstance(got, ad.Tensor) else
                                    np.asarray(got), fold, rtol=1e-14)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.complex128])
+def test_around_overflow(backend, dtype):
+    """around/round to more decimals than the dtype can scale: the value itself, where NumPy's
+    ``x * 10**decimals`` overflows to inf and gives NaN (docs/porting.md)."""
+    x = np.array([12.34, -0.5, 1.5, 65.5, 3.3]).astype(dtype)
+    for dec in (5, 10, 400):
+        with np.errstate(all="ignore"):
+            if dec > 300 or np.dtype(dtype) == np.float16:
+                assert not np.isfinite(np.around(x, dec)).all()  # NumPy's overflow
+        for a in (gnp.asarray(x), ad.tensor(gnp.asarray(x))):
+            got = gnp.around(a, dec)
+            got = got.numpy() if isinstance(got, ad.Tensor) else np.asarray(got)
+            assert got.dtype == x.dtype
+            np.testing.assert_array_equal(got, x)
 
 
 def test_isscalar_argspec():
