@@ -237,7 +237,10 @@ def _nan_to_num(x, copy, nan, posinf, neginf):
     if any(isinstance(v, Tensor) for v in (nan, posinf, neginf)):
         return _nan_to_num_recorded(x, nan, posinf, neginf)
     if not isinstance(x, Tensor):
-        return xp.nan_to_num(d, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+        r = xp.nan_to_num(d, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+        # copy=False: the array itself, filled (whatever object the backend hands back)
+        return d if not copy and getattr(r, "shape", None) == getattr(d, "shape", ()) and \
+            r.__class__ is d.__class__ else r
     if d.dtype.kind not in "fc":
         return x
     if d.dtype.kind == "c":  # NumPy's: the real and imaginary parts separately

@@ -82,6 +82,7 @@ from tests.conformance._cupy_suite import (
     case,
     run_case,
 )
+from tests.conftest import to_numpy
 
 #: overflow, 0/0 and casts of the edge values are intended
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -924,8 +925,7 @@ def test_non_reorderable_reduce_folds_in_order(backend, name):
     np.testing.assert_allclose(strided, fold, rtol=1e-14)
     for a in (gnp.asarray(x), ad.tensor(gnp.asarray(x), requires_grad=True)):
         got = getattr(gnp, name).reduce(a, axis=1)
-        np.testing.assert_allclose(got.numpy() if isinstance(got, ad.Tensor) else
-                                   np.asarray(got), fold, rtol=1e-14)
+        np.testing.assert_allclose(to_numpy(got), fold, rtol=1e-14)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.complex128])
@@ -938,8 +938,7 @@ def test_around_overflow(backend, dtype):
             if dec > 300 or np.dtype(dtype) == np.float16:
                 assert not np.isfinite(np.around(x, dec)).all()  # NumPy's overflow
         for a in (gnp.asarray(x), ad.tensor(gnp.asarray(x))):
-            got = gnp.around(a, dec)
-            got = got.numpy() if isinstance(got, ad.Tensor) else np.asarray(got)
+            got = to_numpy(gnp.around(a, dec))
             assert got.dtype == x.dtype
             np.testing.assert_array_equal(got, x)
 
