@@ -889,6 +889,25 @@ def _args_ok(types) -> bool:
     return True
 
 
+def _cast_to_loop(ufunc, inputs: tuple, dtype) -> tuple:
+    """``inputs`` cast to the input types of the loop NumPy picks for ``dtype=`` (the output's
+    type): ``absolute(complex, dtype=float64)`` keeps the complex input (its loop is D->d),
+    ``less(ints, dtype=bool)`` compares the integers, ``sin(int8, dtype=float64)`` casts."""
+    ins = tuple(_operand_dtype(a) for a in inputs)
+    out = _np.dtype(dtype)
+    loop = None
+    if all(d is not None for d in ins):
+        try:
+            loop = ufunc.resolve_dtypes(ins + (None,) * ufunc.nout, casting="unsafe",
+                                        signature=(None,) * ufunc.nin + (out,) * ufunc.nout)
+        except TypeError:
+            loop = None
+    if loop is None:  # (no loop: _check_loop raised NumPy's error already where it should)
+        return tuple(_cast(a, dtype) for a in inputs)
+    return tuple(a if getattr(a, "dtype", None) == t else _cast(a, t)
+                 for a, t in zip(inputs, loop[:ufunc.nin], strict=True))
+
+
 def _cast(a, dtype):
     a = _as_input(a)
     if isinstance(a, Tensor):
@@ -951,14 +970,20 @@ def _ufunc_body(ufunc, method: str, inputs: tuple, kwargs: dict):
         kwargs.pop(k, None)
     if method == "__call__":
         fn = _lookup("numpy", name)
+        core = None
         if kwargs and not (ufunc.signature is not None and fn is not None and _takes(fn, kwargs)):
-            raise TypeError(f"{what}: keyword arguments {sorted(kwargs)} are not supported on "
-                            f"gpuad Tensors")
+            if ufunc.signature is None or fn is None or not set(kwargs) <= _GUFUNC_KEYWORDS:
+                raise TypeError(f"{what}: keyword arguments {sorted(kwargs)} are not supported "
+                                f"on gpuad Tensors")
+            core, kwargs = _gufunc_core_axes(ufunc, what, inputs, kwargs), {}
         _check_loop(ufunc, inputs, out, dtype, casting, what)
         if fn is None:
             return _value_free_ufunc(ufunc, what, inputs, out, where, dtype)
         if dtype is not None:
-            inputs = tuple(_cast(a, dtype) for a in inputs)
+            inputs = _cast_to_loop(ufunc, inputs, dtype)
+        if core is not None:
+            inputs, place = core(inputs)
+            return _finish(place(fn(*inputs)), out, where, ufunc.nout, what, casting)
         return _finish(fn(*inputs, **kwargs), out, where, ufunc.nout, what, casting)
     own = getattr(_lookup("numpy", name), method, None)  # gpuad.numpy's ufunc object's
     if method == "reduce" and own is not None:  # (where=, initial=, out= with NumPy's rules)
@@ -1155,6 +1180,98 @@ def _add_at(ufunc, name, a, indices, b):
                        basic=_r._is_basic(index))
     a[...] = a + delta
     return None
+
+
+#: a generalized ufunc's keywords that place its core dimensions
+_GUFUNC_KEYWORDS = frozenset({"axes", "axis", "keepdims"})
+
+
+def _gufunc_signature(ufunc) -> tuple[list, list]:
+    """The core dimension names of each input and output of a gufunc's signature
+    (``"(n?,k),(k,m?)->(n?,m?)"``: ``[["n?", "k"], ["k", "m?"]], [["n?", "m?"]]``)."""
+    ins, outs = ufunc.signature.split("->")
+
+    def parse(part):
+        groups = part.strip()[1:-1].split("),(") if part.strip() else []
+        return [[d.strip() for d in g.split(",") if d.strip()] for g in groups]
+
+    return parse(ins), parse(outs)
+
+
+def _gufunc_core_axes(ufunc, what: str, inputs: tuple, kwargs: dict):
+    """NumPy's ``axes=``/``axis=``/``keepdims=`` of a generalized ufunc, for a gpuad.numpy
+    function that computes on the last core dimensions: a function of the inputs that moves
+    each input's core axes to the end and returns them with the function that puts the
+    output's core axes where ``axes`` says (a transpose each way, so the result is recorded
+    and differentiated like any other). NumPy's errors for entries it refuses."""
+    name = ufunc.__name__
+    sig_in, sig_out = _gufunc_signature(ufunc)
+    nin = len(sig_in)
+    axes = kwargs.get("axes")
+    axis = kwargs.get("axis")
+    keepdims = bool(kwargs.get("keepdims", False))
+    if axes is not None and axis is not None:
+        raise TypeError(f"{what}: cannot specify both 'axis' and 'axes' (as NumPy)")
+    shared = all(len(c) == 1 for c in sig_in) and len({c[0] for c in sig_in}) == 1
+    no_core_out = all(len(c) == 0 for c in sig_out)
+    if axis is not None:
+        if not shared:
+            raise TypeError(f"{name}: axis can only be used with a single shared core "
+                            f"dimension, not with the distinct ones implied by signature "
+                            f"{ufunc.signature} (as NumPy)")
+        axes = [(axis,)] * nin + [(axis,) if len(c) or keepdims else () for c in sig_out]
+    if keepdims and not (no_core_out and len({len(c) for c in sig_in}) == 1):
+        raise TypeError(f"{name} does not support keepdims: its signature {ufunc.signature} "
+                        f"has outputs with core dimensions (as NumPy)")
+    if axes is None:
+        axes = [tuple(range(-len(c), 0)) for c in sig_in] + [() for _ in sig_out]
+    axes = list(axes)
+    if len(axes) == nin and no_core_out:
+        axes += [() for _ in sig_out]
+    if len(axes) != nin + len(sig_out):
+        raise ValueError(f"{what}: axes should be a list with an entry for all "
+                         f"{nin + len(sig_out)} inputs and outputs; entries for outputs can "
+                         f"only be omitted if none of them has core axes (as NumPy)")
+    entries = []
+    for e in axes:
+        e = (e,) if isinstance(e, (int, _np.integer)) else tuple(e)
+        if not all(isinstance(a, (int, _np.integer)) for a in e):
+            raise TypeError(f"{what}: axes entries must be integers or tuples of integers, "
+                            f"got {e!r} (as NumPy)")
+        entries.append(tuple(int(a) for a in e))
+    moveaxis = _lookup("numpy", "moveaxis")
+    asarray = _lookup("numpy", "asarray")
+    expand_dims = _lookup("numpy", "expand_dims")
+
+    def move_in(xs):
+        moved = []
+        for x, e in zip(xs, entries[:nin], strict=True):
+            if not hasattr(x, "ndim"):
+                x = asarray(x)
+            if e:
+                if len(e) > x.ndim:
+                    raise ValueError(f"{what}: an input with {x.ndim} dimension(s) has fewer "
+                                     f"than the {len(e)} core dimension(s) axes={e} names "
+                                     f"(as NumPy)")
+                x = moveaxis(x, e, tuple(range(-len(e), 0)))
+            moved.append(x)
+        kept = len(entries[0]) if keepdims else 0  # (the reduced core axes, kept as 1s)
+
+        def place(r):
+            rs = r if isinstance(r, tuple) else (r,)
+            placed = []
+            for y, e in zip(rs, entries[nin:], strict=True):
+                if kept:  # at the output's entry, or last where axes= names none
+                    y = expand_dims(y, tuple(range(-kept, 0)))
+                    e = e or tuple(range(-kept, 0))
+                if e:
+                    y = moveaxis(y, tuple(range(-len(e), 0)), e)
+                placed.append(y)
+            return tuple(placed) if isinstance(r, tuple) else placed[0]
+
+        return tuple(moved), place
+
+    return move_in
 
 
 def _takes(fn, kwargs) -> bool:

@@ -985,7 +985,12 @@ def sinc(x):
 
     Example: ``gnp.sinc(x)``
     """
-    small = _r.less(_r.abs(_r.data(x)), 0.25)  # gnp operations: a batched mask inside vmap
+    xd = _r.data(x)  # (gnp operations: a batched mask inside vmap)
+    if getattr(xd, "dtype", None) is not None and xd.dtype.kind == "i":
+        # |x| of the most negative integer wraps around to itself: compare both sides
+        small = _r.logical_and(_r.less(xd, 0.25), _r.greater(xd, -0.25))
+    else:
+        small = _r.less(_r.abs(xd), 0.25)
     safe = where(small, 1.0, x)
     u = square(pi * where(small, x, 0.0))
     poly = 1.0

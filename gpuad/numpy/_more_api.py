@@ -165,11 +165,28 @@ def _core(n_a: int, n_b: int, what: str, sig: str) -> None:
                          f"gufunc signature {sig} (size {n_b} is different from {n_a})")
 
 
-def vecdot(x1, x2, /, *, axis: int = -1, keepdims: bool = False, dtype=None, out=None):
+def _core_axes(what: str, fn, x1, x2, axes, keepdims, dtype, out):
+    """``fn(x1, x2)`` with NumPy's generalized-ufunc ``axes=`` (each operand's core axes; see
+    ``gpuad._numpy_protocol._gufunc_core_axes``), then ``dtype=`` and ``out=``."""
+    from .._numpy_protocol import _gufunc_core_axes
+
+    kw = {"axes": axes, "keepdims": keepdims} if keepdims else {"axes": axes}
+    (a, b), place = _gufunc_core_axes(getattr(_np, what), what, (x1, x2), kw)((x1, x2))
+    return _finish(place(fn(a, b)), False, -1, dtype, out, what)
+
+
+def vecdot(x1, x2, /, *, axis: int | None = None, keepdims: bool = False, dtype=None,
+           out=None, axes=None):
     """The dot product of vectors along ``axis`` (the first one conjugated), broadcasting over
-    the other axes. Example: ``gnp.vecdot(a, b)``"""
+    the other axes; ``axes=[(i,), (j,)]`` names each operand's axis (NumPy's gufunc keyword).
+    Example: ``gnp.vecdot(a, b)``"""
     from . import matmul
 
+    if axes is not None:
+        if axis is not None:
+            raise TypeError("vecdot: cannot specify both 'axis' and 'axes' (as NumPy)")
+        return _core_axes("vecdot", vecdot, x1, x2, axes, keepdims, dtype, out)
+    axis = -1 if axis is None else axis
     a = _vec_first(_arr(x1), axis, "vecdot")
     b = _vec_first(_arr(x2), axis, "vecdot")
     _core(shape(a)[-1], shape(b)[-1], "vecdot", "(n),(n)->()")
@@ -195,11 +212,14 @@ def _finish(r, keepdims, axis, dtype, out, what):
     return r
 
 
-def matvec(x1, x2, /, *, dtype=None, out=None):
+def matvec(x1, x2, /, *, dtype=None, out=None, axes=None):
     """Matrix-vector products ``x1 @ x2`` over stacks: shapes ``(..., m, n)`` and ``(..., n)``
-    give ``(..., m)``. Example: ``gnp.matvec(A, v)``"""
+    give ``(..., m)``; ``axes=`` places the core axes (NumPy's gufunc keyword).
+    Example: ``gnp.matvec(A, v)``"""
     from . import matmul
 
+    if axes is not None:
+        return _core_axes("matvec", matvec, x1, x2, axes, False, dtype, out)
     a, b = _arr(x1), _arr(x2)
     if ndim(a) < 2 or ndim(b) < 1:
         raise ValueError(f"matvec: input operands do not have enough dimensions (shapes "
@@ -209,11 +229,14 @@ def matvec(x1, x2, /, *, dtype=None, out=None):
     return _finish(reshape(r, tuple(shape(r)[:-1])), False, -1, dtype, out, "matvec")
 
 
-def vecmat(x1, x2, /, *, dtype=None, out=None):
+def vecmat(x1, x2, /, *, dtype=None, out=None, axes=None):
     """Vector-matrix products ``conj(x1) @ x2`` over stacks: shapes ``(..., n)`` and
-    ``(..., n, m)`` give ``(..., m)``. Example: ``gnp.vecmat(v, A)``"""
+    ``(..., n, m)`` give ``(..., m)``; ``axes=`` places the core axes (NumPy's gufunc
+    keyword). Example: ``gnp.vecmat(v, A)``"""
     from . import matmul
 
+    if axes is not None:
+        return _core_axes("vecmat", vecmat, x1, x2, axes, False, dtype, out)
     a, b = _arr(x1), _arr(x2)
     if ndim(a) < 1 or ndim(b) < 2:
         raise ValueError(f"vecmat: input operands do not have enough dimensions (shapes "

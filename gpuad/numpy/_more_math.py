@@ -219,20 +219,35 @@ def float_power(x1, x2, /):
 
 def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None):
     """NaN and infinities replaced by finite numbers; the replaced entries are constants (zero
-    derivative), the others pass through. Example: ``gnp.nan_to_num(x)``"""
+    derivative), the others pass through. ``copy=False`` writes the result into a float
+    ``x`` (a Tensor: a recorded write) and returns ``x``, as NumPy.
+    Example: ``gnp.nan_to_num(x)``"""
+    r = _nan_to_num(x, copy, nan, posinf, neginf)
+    if not copy and isinstance(x, Tensor) and r is not x:
+        from ..engine import assign_inplace
+
+        assign_inplace(x, r, None)  # (NumPy's in-place fill, recorded with versions)
+        return x
+    return r
+
+
+def _nan_to_num(x, copy, nan, posinf, neginf):
     d = _raw.data(x)
     xp = _r._xp(d)
     if any(isinstance(v, Tensor) for v in (nan, posinf, neginf)):
         return _nan_to_num_recorded(x, nan, posinf, neginf)
     if not isinstance(x, Tensor):
-        return xp.nan_to_num(d, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+        r = xp.nan_to_num(d, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+        # copy=False: the array itself, filled (whatever object the backend hands back)
+        return d if not copy and getattr(r, "shape", None) == getattr(d, "shape", ()) and \
+            r.__class__ is d.__class__ else r
     if d.dtype.kind not in "fc":
         return x
     if d.dtype.kind == "c":  # NumPy's: the real and imaginary parts separately
         from . import imag, real
 
         def part(p):
-            return nan_to_num(p, copy=copy, nan=nan, posinf=posinf, neginf=neginf)
+            return _nan_to_num(p, True, nan, posinf, neginf)
 
         return part(real(x)) + 1j * part(imag(x))
     if isinstance(d, Tensor):  # batched by vmap: entrywise, so on the whole batch at once

@@ -454,7 +454,8 @@ def _var(a, axis, dtype, out, ddof, keepdims, where, mean, correction):
     else:
         sq = d * d
     dof = builtins.max(n - ddof, 0) if isinstance(n, int) else _r.maximum(n - ddof, 0)
-    s = _sum0(_cast(sq, dtype), ax, keepdims=keepdims)
+    # (summed in ``dtype``: a narrow integer dtype wraps around as NumPy's sum does)
+    s = _sum0(_cast(sq, dtype), ax, keepdims=keepdims, dtype=dtype)
     r = s / _count_as(dof, s)
     if dtype is not None and _np.dtype(dtype).kind in "iub":  # NumPy divides into dtype
         r = _cast(r, dtype)

@@ -22,6 +22,7 @@ from .expr import Exprs, formulas
 _UFUNC_CALL: Callable = None  # type: ignore[assignment]
 _links.need("ufunc_call", globals(), "_UFUNC_CALL")
 _UFUNC_KEYWORDS = frozenset({"out", "where", "dtype", "casting", "order", "subok"})
+_GUFUNC_KEYWORDS = frozenset({"axes", "axis", "keepdims"})  # (matmul's core axes)
 
 RULES: dict[str, Primitive] = {}
 PRIMITIVES = RULES
@@ -383,7 +384,8 @@ def prim(name: str, fwd: Callable, vjp: list | None = None, jvp: Any = None, *,
             # numpy.arctan2([0, 1, 1], t): a list is an array, also in the derivative formulas
             x, *more = _lists_as_arrays((x, *more))
         if (params or len(more) >= nin) and ufunc is not None and (
-                len(more) >= nin or not _UFUNC_KEYWORDS.isdisjoint(params)):
+                len(more) >= nin or not _UFUNC_KEYWORDS.isdisjoint(params)
+                or (ufunc.signature is not None and not _GUFUNC_KEYWORDS.isdisjoint(params))):
             return _UFUNC_CALL(ufunc, (x, *more), params)
         if not more:
             return apply1(rule, x, params)

@@ -42,8 +42,14 @@ def sum(x, axis=None, keepdims: bool = False, dtype=None):
     if dtype is not None:
         x = astype(x, dtype)
     s = shape(x)
-    return _sum(x, axis=None if axis is None else reduce_axis(axis, len(s)), keepdims=keepdims,
-                shape=s)
+    r = _sum(x, axis=None if axis is None else reduce_axis(axis, len(s)), keepdims=keepdims,
+             shape=s)
+    if dtype is not None and data(r).dtype != _np.dtype(dtype):
+        # the kernel sums small integers and booleans in the default integer; NumPy's sum in
+        # ``dtype`` wraps around (int8) or saturates to True (bool), which the cast of the
+        # wider sum gives
+        r = astype(r, dtype)
+    return r
 
 
 def _share(ans, x, axis, keepdims, shape):
