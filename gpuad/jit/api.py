@@ -95,6 +95,10 @@ class _Entry:
         self.lowered = None  # weakref to its gpuad.jit.stages.Lowered, while one is held
 
 
+def _unpickle_jitted(f: Callable, options: dict) -> Jitted:
+    return Jitted(f, **options)
+
+
 class Jitted:
     """A function compiled by :func:`jit` (see there). ``lower(*args)`` gives the optimised
     program (``.compile()``: a callable for that one signature), ``trace(*args)`` the program
@@ -341,6 +345,21 @@ class Jitted:
     def __get__(self, obj, objtype=None):
         # a decorated method: bound like a function, the instance its first argument
         return self if obj is None else types.MethodType(self, obj)
+
+    def __reduce__(self):
+        # pickle, as a jitted function of JAX: a module-level ``@jit`` function by its name
+        # (the default would pickle ``f``, whose module name now holds this object, and
+        # fail); otherwise the function and the options, compiled again when loaded
+        import sys
+
+        mod = sys.modules.get(self.__dict__.get("__module__") or "")
+        name = self.__dict__.get("__qualname__")
+        obj = mod
+        for part in (name or "<>").split("."):
+            obj = getattr(obj, part, None)
+        if obj is self:
+            return name
+        return _unpickle_jitted, (self.f, self._options)
 
     def _donated_args(self, args, kwargs, strict: bool = False) -> list:
         """The donated arguments of one call (positions in ``donate_argnums``, keywords in

@@ -1,0 +1,93 @@
+"""What the map of JAX's tree_util, pickle, image and indexing tests
+(tests/conformance/test_jax_misc_gaps.py) found: pickling a traced value inside ``gpuad.jit``
+froze its first value into the compiled function, pickling or ``copy.copy`` of a value
+with jvp tangents dropped them silently, a module-level jitted function did not pickle, and
+``ravel_pytree``'s ``unravel`` cast a vector to the leaves' dtype (a complex vector lost its
+imaginary part) where JAX keeps a one-dtype tree's vector dtype and refuses a wrong one."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.flatten_util import ravel_pytree
+from gpuad.jit.trace import TracerError
+
+
+@ad.jit
+def _module_level_product(x, y):
+    return x * y
+
+
+def test_pickling_a_traced_value_refuses_instead_of_freezing_it(backend):
+    dumps = ad.jit(lambda x: pickle.dumps(x))
+    with pytest.raises(TracerError, match="pickling of a traced value"):
+        dumps(ad.tensor(gnp.asarray(1.0)))
+    # a value the function closes over is a constant: it pickles
+    c = ad.tensor(gnp.asarray([1.0, 2.0]))
+    f = ad.jit(lambda x: x * pickle.loads(pickle.dumps(c)))
+    np.testing.assert_array_equal(to_numpy(f(ad.tensor(gnp.asarray([3.0, 4.0])))), [3.0, 8.0])
+
+
+def test_pickling_refuses_values_whose_tangents_it_would_drop(backend):
+    def g(x):
+        return x * pickle.loads(pickle.dumps(x))
+
+    with pytest.raises(TypeError, match="tangents .* cannot be pickled"):
+        ad.jvp(g, (ad.tensor(gnp.asarray(3.0)),), (ad.tensor(gnp.asarray(1.0)),))
+    with pytest.raises(TypeError, match="tangents .* cannot be copied"):  # was 3, not 6
+        ad.jvp(lambda x: copy.copy(x) * x, (ad.tensor(gnp.asarray(3.0)),),
+               (ad.tensor(gnp.asarray(1.0)),))
+    out, tan = ad.jvp(lambda x: gnp.copy(x) * x, (ad.tensor(gnp.asarray(3.0)),),
+                      (ad.tensor(gnp.asarray(1.0)),))
+    assert float(to_numpy(tan)) == 6.0
+    t = ad.tensor(gnp.asarray([1.0, 2.0]), requires_grad=True)
+    leaf = pickle.loads(pickle.dumps(t))  # a leaf pickles: a new leaf with the flag
+    assert leaf.requires_grad and leaf.is_leaf
+    np.testing.assert_array_equal(to_numpy(leaf), [1.0, 2.0])
+
+
+def test_module_level_jitted_function_pickles_by_name(backend):
+    g = pickle.loads(pickle.dumps(_module_level_product))
+    assert g is _module_level_product
+    assert float(to_numpy(g(ad.tensor(gnp.asarray(3.0)), 4.0))) == 12.0
+
+
+def test_unravel_keeps_one_dtype_trees_polymorphic(backend):
+    x = gnp.arange(10, dtype=np.float32)
+    flat, unravel = ravel_pytree(x)
+    mask = flat < 5.3
+    back = unravel(mask)
+    assert back.dtype == np.bool_
+    np.testing.assert_array_equal(to_numpy(back), np.arange(10) < 5.3)
+    z = gnp.asarray(np.array([1 + 2j, 3 - 1j]))
+    back = ravel_pytree({"a": gnp.asarray(np.array([1.0, 2.0]))})[1](z)["a"]
+    assert back.dtype == np.complex128  # was cast to float64: the imaginary part lost
+    np.testing.assert_array_equal(to_numpy(back), [1 + 2j, 3 - 1j])
+
+
+def test_unravel_of_mixed_dtypes_requires_the_promoted_dtype(backend):
+    tree = (gnp.arange(3, dtype=np.float32), gnp.arange(3, dtype=np.int32))
+    flat, unravel = ravel_pytree(tree)
+    with pytest.raises(TypeError, match="but expected dtype"):
+        unravel(flat < 1.5)
+    a, b = unravel(flat + 1)  # the promoted dtype: cast back to each leaf's
+    assert (a.dtype, b.dtype) == (np.float32, np.int32)
+    np.testing.assert_array_equal(to_numpy(b), [1, 2, 3])
+
+
+def test_unravel_gradient_still_flows(backend):
+    w = ad.tensor(gnp.asarray([1.0, -2.0]))
+
+    def loss(w):
+        flat, unravel = ravel_pytree({"w": w, "b": gnp.asarray(np.float64(0.5))})
+        t = unravel(flat * 3.0)
+        return (t["w"] ** 2).sum() + t["b"]
+
+    np.testing.assert_allclose(to_numpy(ad.grad(loss)(w)), 18.0 * np.array([1.0, -2.0]))
