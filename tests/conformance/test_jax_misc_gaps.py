@@ -181,7 +181,8 @@ GAPS = {
         "testStaticIndexing": f"covered: {IDX}::test_at_updates",
         "testAdvancedIndexing": f"covered: {IDX}::test_at_updates",
         "testMixedAdvancedIndexing": f"covered: {IDX}::test_at_updates",
-        "testStaticIndexingGrads": "here: test_at_modes_and_dtypes_as_jax",
+        "testStaticIndexingGrads": "here: test_at_modes_and_dtypes_as_jax, "
+                                   "test_at_modes_under_vmap_and_grad_as_jax",
         "testSegmentSumBehavior": "here: test_at_add_segment_sum_as_jax",
         "testSegmentSum": "covered: test_jax_segment_ndimage_dct.py::test_segment_against_jax",
     },
@@ -838,3 +839,48 @@ def test_at_add_segment_sum_as_jax(jax):
         ad.tensor(data.astype(float)))
     jd = jax.grad(lambda d: (jnp.zeros(4).at[ids].add(d) ** 2).sum())(data.astype(float))
     np.testing.assert_array_equal(_np(gd), np.asarray(jd))
+
+
+@pytest.mark.parametrize("op", ["set", "add", "mul", "min", "max", "get"])
+def test_at_modes_under_vmap_and_grad_as_jax(jax, op):
+    """``.at[]`` in each mode inside ``vmap`` (the array, the indices, the updates batched or
+    not) and the gradient through the vmapped update (JAX's, or central differences where
+    JAX has none or its clip-mode min/max slopes are wrong)."""
+    jnp = jax.numpy
+    xs, idx, us = np.arange(12.0).reshape(2, 6) + 1, np.array([[0, 7, -1, 2], [-7, 5, 5, 1]]), \
+        np.linspace(0.5, 2, 8).reshape(2, 4)
+    for mode in (None, "drop", "clip", "fill"):
+        kw = {} if mode is None else {"mode": mode}
+
+        def f(x, i, u):
+            return x.at[i].get(**kw) * u if op == "get" else getattr(x.at[i], op)(u, **kw)
+
+        for axes in ((0, 0, 0), (0, None, 0), (None, 0, 0), (0, 0, None), (None, 0, None)):
+            x, i, u = [a if ax == 0 else a[1] for a, ax in zip((xs, idx, us), axes,
+                                                               strict=True)]
+            i = i % 6 if mode is None else i
+            j = jax.vmap(f, in_axes=axes)(jnp.asarray(x), jnp.asarray(i), jnp.asarray(u))
+            g = ad.vmap(f, in_axes=axes)(ad.tensor(x), gnp.asarray(i), ad.tensor(u))
+            np.testing.assert_allclose(_np(g), np.asarray(j), rtol=1e-13,
+                                       err_msg=str((mode, axes)))
+            if op == "get" and mode in ("drop", "fill"):
+                continue  # NaN outside
+
+            def loss(x, u, m=None, vm=None, i=i):
+                return (vm(f, in_axes=axes)(x, m.asarray(i), u) ** 2).sum()
+
+            gg = ad.grad(functools.partial(loss, m=gnp, vm=ad.vmap), argnums=(0, 1))(
+                ad.tensor(x), ad.tensor(u))
+            try:
+                if op in ("min", "max") and mode == "clip":
+                    raise NotImplementedError
+                ref = jax.grad(functools.partial(loss, m=jnp, vm=jax.vmap), argnums=(0, 1))(
+                    jnp.asarray(x), jnp.asarray(u))
+                tol = dict(rtol=1e-12, atol=1e-12)
+            except NotImplementedError:
+                ref = _central_grads(lambda a, b: loss(ad.tensor(a), ad.tensor(b), m=gnp,
+                                                       vm=ad.vmap), x, u)
+                tol = dict(rtol=1e-6, atol=1e-6)
+            for a, b in zip(gg, ref, strict=True):
+                np.testing.assert_allclose(_np(a), np.asarray(b), err_msg=str((mode, axes)),
+                                           **tol)
