@@ -903,9 +903,9 @@ class Tensor:
 
     def __reduce_ex__(self, protocol: int) -> tuple:
         """``pickle`` (torch's rule): the value, ``requires_grad`` and ``name``, as a new leaf
-        (the history and ``.grad`` are not pickled). A value batched by ``vmap`` or carrying
-        jvp tangents raises (torch.func's refuse them), and so does a value traced by
-        ``gpuad.jit`` (as JAX's)."""
+        (the history and ``.grad`` are not pickled). A value batched by ``vmap``, carrying
+        jvp tangents or requiring grad inside ``gpuad.grad``/``vjp`` raises (torch.func's and
+        JAX's refuse them), and so does a value traced by ``gpuad.jit`` (as JAX's)."""
         if self._bat is not None:
             raise TypeError(
                 "pickle: a Tensor batched by gpuad.vmap cannot be pickled (it exists only "
@@ -917,6 +917,14 @@ class Tensor:
                 f"a Tensor carrying forward-mode tangents (inside gpuad.jvp or gpuad.linearize) "
                 f"cannot be {what}: the copy would have none. Use gnp.copy(t) for a copy "
                 f"that keeps them, or t.detach() for the value alone")
+        if self.requires_grad and getattr(_state.local, "tr_depth", 0):
+            # inside gpuad.grad/vjp the copy would be a constant: no gradient through it
+            what = "copied by copy.copy" if _called_by_copy() else "pickled"
+            raise TypeError(
+                f"a Tensor that requires grad cannot be {what} inside gpuad.grad, "
+                f"value_and_grad or vjp: the copy would be a constant, and the gradient "
+                f"through it would be lost (JAX's tracers refuse too). Use gnp.copy(t) for a "
+                f"copy that is differentiated, or t.detach() for the value alone")
         state = getattr(self, "__dict__", None) or None
         return (_unpickle, (type(self), self._data, bool(self.requires_grad), self.name, state))
 

@@ -1,7 +1,8 @@
 """What the map of JAX's tree_util, pickle, image and indexing tests
 (tests/conformance/test_jax_misc_gaps.py) found: pickling a traced value inside ``gpuad.jit``
 froze its first value into the compiled function, pickling or ``copy.copy`` of a value
-with jvp tangents dropped them silently, a module-level jitted function did not pickle, and
+with jvp tangents, or of one requiring grad inside ``gpuad.grad``, dropped its derivatives
+silently, a module-level jitted function did not pickle, and
 ``ravel_pytree``'s ``unravel`` cast a vector to the leaves' dtype (a complex vector lost its
 imaginary part) where JAX keeps a one-dtype tree's vector dtype and refuses a wrong one."""
 
@@ -51,6 +52,24 @@ def test_pickling_refuses_values_whose_tangents_it_would_drop(backend):
     leaf = pickle.loads(pickle.dumps(t))  # a leaf pickles: a new leaf with the flag
     assert leaf.requires_grad and leaf.is_leaf
     np.testing.assert_array_equal(to_numpy(leaf), [1.0, 2.0])
+
+
+def test_pickling_inside_grad_refuses_values_that_require_grad(backend):
+    # the copy was a constant: grad(x * copy(x)) at 3 gave 3, not 6
+    for f in (lambda x: x * pickle.loads(pickle.dumps(x)), lambda x: x * copy.copy(x),
+              lambda x: x * pickle.loads(pickle.dumps(x * 2.0))):
+        with pytest.raises(TypeError, match="inside gpuad.grad"):
+            ad.grad(f)(ad.tensor(gnp.asarray(3.0)))
+        with pytest.raises(TypeError, match="inside gpuad.grad"):
+            ad.vjp(f, ad.tensor(gnp.asarray(3.0)))
+    g = ad.grad(lambda x: x * gnp.copy(x))(ad.tensor(gnp.asarray(3.0)))
+    assert float(to_numpy(g)) == 6.0
+    g = ad.grad(lambda x: x * pickle.loads(pickle.dumps(x.detach())))(
+        ad.tensor(gnp.asarray(3.0)))
+    assert float(to_numpy(g)) == 3.0  # detached on purpose: a constant
+    c = ad.tensor(gnp.asarray(2.0))  # no grad required: pickles inside grad
+    g = ad.grad(lambda x: x * pickle.loads(pickle.dumps(c)))(ad.tensor(gnp.asarray(3.0)))
+    assert float(to_numpy(g)) == 2.0
 
 
 def test_module_level_jitted_function_pickles_by_name(backend):

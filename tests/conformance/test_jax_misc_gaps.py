@@ -13,7 +13,8 @@ in the same process in float64 (x64 on through a module fixture):
 methods not covered before are ported below, and with them the cases most likely to give a
 silent wrong value: pickling a traced value inside ``gpuad.jit`` (it froze the first call's
 value into the compiled function; now refused as JAX refuses), pickling or ``copy.copy`` of a
-value carrying jvp tangents (a constant copy; now refused), ``ravel_pytree``'s ``unravel``
+value carrying jvp tangents or requiring grad inside ``gpuad.grad`` (a constant copy;
+now refused), ``ravel_pytree``'s ``unravel``
 dtypes (it cast a complex vector to the real leaves' dtype, dropping the imaginary part; now
 JAX's rule: one dtype among the leaves keeps the vector's, mixed dtypes need the promoted
 one), ``jit`` keyed on static dataclasses and ``register_dataclass`` metadata, mixed advanced
@@ -31,9 +32,6 @@ other arithmetic updates of an integer array with a float refuse under NumPy's `
 rule and ``.at[].divide`` of an integer array refuses (JAX computes and casts back), and
 boolean arrays take ``add``/``multiply`` as NumPy's logical or/and (JAX raises).
 
-Left alone: inside ``gpuad.grad`` the argument is a leaf Tensor, and a leaf pickles as a new
-leaf (torch's rule), so ``pickle.loads(pickle.dumps(x))`` inside the differentiated function
-is a constant there (JAX's and torch.func's tracers refuse to pickle).
 """
 
 from __future__ import annotations
@@ -631,6 +629,10 @@ def test_pickle_of_traced_values_is_refused(jax):
                (ad.tensor(1.0),))
     with pytest.raises(TypeError, match="tangents"):
         ad.jvp(lambda x: x * copy.copy(x), (ad.tensor(3.0),), (ad.tensor(1.0),))
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jax.grad(lambda x: x * pickle.loads(pickle.dumps(x)))(3.0)
+    with pytest.raises(TypeError, match="inside gpuad.grad"):
+        ad.grad(lambda x: x * pickle.loads(pickle.dumps(x)))(ad.tensor(3.0))
     # copy.copy inside jit is a step of the program, not a frozen value
     f = ad.jit(lambda x: copy.copy(x) * 2)
     for v in (1.0, 5.0):
