@@ -1,14 +1,16 @@
 """What the map of JAX's tree_util, pickle, image and indexing tests
 (tests/conformance/test_jax_misc_gaps.py) found: pickling a traced value inside ``gpuad.jit``
-froze its first value into the compiled function, pickling or ``copy.copy`` of a value
-with jvp tangents, or of one requiring grad inside ``gpuad.grad``, dropped its derivatives
-silently, a module-level jitted function did not pickle, and
-``ravel_pytree``'s ``unravel`` cast a vector to the leaves' dtype (a complex vector lost its
-imaginary part) where JAX keeps a one-dtype tree's vector dtype and refuses a wrong one."""
+froze its first value into the compiled function; pickling or ``copy.copy`` of a value with
+jvp tangents, or of one requiring grad inside ``gpuad.grad``, dropped its derivatives
+silently; a module-level jitted function did not pickle, nor did a treedef holding a node
+registered with lambdas (or by ``register_dataclass``); and ``ravel_pytree``'s ``unravel``
+cast a vector to the leaves' dtype (a complex vector lost its imaginary part) where JAX keeps
+a one-dtype tree's vector dtype and refuses a wrong one."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import pickle
 
 import numpy as np
@@ -17,8 +19,26 @@ from conftest import to_numpy
 
 import gpuad as ad
 import gpuad.numpy as gnp
+from gpuad import tree_util as gtu
 from gpuad.flatten_util import ravel_pytree
 from gpuad.jit.trace import TracerError
+
+
+@dataclasses.dataclass
+class _Layer:
+    w: object
+    tag: str
+
+
+gtu.register_dataclass(_Layer, data_fields=["w"], meta_fields=["tag"])
+
+
+class _Pair:
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+
+gtu.register_pytree_node(_Pair, lambda p: ((p.a, p.b), None), lambda _, kids: _Pair(*kids))
 
 
 @ad.jit
@@ -76,6 +96,22 @@ def test_module_level_jitted_function_pickles_by_name(backend):
     g = pickle.loads(pickle.dumps(_module_level_product))
     assert g is _module_level_product
     assert float(to_numpy(g(ad.tensor(gnp.asarray(3.0)), 4.0))) == 12.0
+
+
+def test_treedefs_of_nodes_registered_with_lambdas_pickle(backend):
+    # the node pickled its unflatten function: a lambda (or register_dataclass's local one)
+    # made pickle.dumps(treedef) raise; JAX's treedefs pickle by the registered type
+    tree = {"l": _Layer(gnp.asarray([1.0, 2.0]), "x"), "p": _Pair(1, (2, 3))}
+    leaves, treedef = gtu.tree_flatten(tree)
+    back = pickle.loads(pickle.dumps(treedef))
+    assert back == treedef and str(back) == str(treedef)
+    rebuilt = gtu.tree_unflatten(back, leaves)
+    assert rebuilt["l"].tag == "x" and rebuilt["p"].b == (2, 3)
+    np.testing.assert_array_equal(to_numpy(rebuilt["l"].w), [1.0, 2.0])
+    paths = gtu.tree_flatten_with_path(tree)[0]
+    assert [gtu.keystr(p) for p, _ in pickle.loads(pickle.dumps(paths))] == [
+        "['l'].w", "['p'][<flat index 0>]", "['p'][<flat index 1>][0]",
+        "['p'][<flat index 1>][1]"]
 
 
 def test_unravel_keeps_one_dtype_trees_polymorphic(backend):
