@@ -364,8 +364,34 @@ def test_transpose_with_custom_object_as_jax(jax):
                            jtu.tree_structure([1, 2]), {"a": [3, 4], "b": [5, 6]})
 
 
+@dataclasses.dataclass
+class _GLayer:
+    w: object
+    tag: str
+
+
+@dataclasses.dataclass
+class _JLayer:
+    w: object
+    tag: str
+
+
 def test_treedef_pickle_round_trip_as_jax(jax):
     jn, gn = _ns(jax)
+    if "layers" not in _LIBS:  # registered once, in the test (not at import)
+        gtu.register_dataclass(_GLayer, data_fields=["w"], meta_fields=["tag"])
+        jtu.register_dataclass(_JLayer, data_fields=["w"], meta_fields=["tag"])
+        _LIBS["layers"] = True
+    strs = []
+    for lib, cls in ((jtu, _JLayer), (gtu, _GLayer)):
+        tree = {"l": cls(np.array([1.0]), "x"), "n": [cls(2.0, "y")]}
+        leaves, treedef = lib.tree_flatten(tree)
+        back = pickle.loads(pickle.dumps(treedef))
+        assert back == treedef
+        rebuilt = lib.tree_unflatten(back, leaves)
+        assert rebuilt["l"].tag == "x" and rebuilt["n"][0] == cls(2.0, "y")
+        strs.append(str(back).replace("_JLayer", "L").replace("_GLayer", "L"))
+    assert strs[0] == strs[1]
     for key, lib in (("j", jtu), ("g", gtu)):
         for tree in (None, (None,), (), [()], (1, 2), ((1, "foo"), ["bar", (3, None, 7)]),
                      [3, ATuple(foo=(3, ATuple(foo=3, bar=None)), bar={"baz": 34})],
