@@ -146,3 +146,28 @@ def test_unravel_gradient_still_flows(backend):
         return (t["w"] ** 2).sum() + t["b"]
 
     np.testing.assert_allclose(to_numpy(ad.grad(loss)(w)), 18.0 * np.array([1.0, -2.0]))
+
+
+@dataclasses.dataclass
+class _Params:
+    w: object
+    b: object
+    tag: str
+
+
+gtu.register_dataclass(_Params, data_fields=["w", "b"], meta_fields=["tag"])
+
+
+def test_vmap_in_axes_prefix_of_a_registered_node(backend):
+    # in_axes=_Params(0, None, ...) was refused: only tuples, lists and dicts were prefixes
+    w = gnp.asarray(np.arange(6.0).reshape(2, 3))
+    b = gnp.asarray(1.5)
+    f = ad.vmap(lambda p: gnp.sum(p.w) * p.b, in_axes=(_Params(0, None, "t"),))
+    np.testing.assert_allclose(to_numpy(f(_Params(w, b, "t"))), [4.5, 18.0])
+    g = ad.grad(lambda b: gnp.sum(f(_Params(w, b, "t"))))(ad.tensor(b))
+    assert float(to_numpy(g)) == 15.0
+    for bad in (_Params(0, None, "other"), [0, None]):  # other metadata, another container
+        with pytest.raises(ValueError, match="does not match the structure"):
+            ad.vmap(lambda p: p.w, in_axes=(bad,))(_Params(w, b, "t"))
+    out = ad.vmap(lambda r: _Params(r, gnp.sum(r), "t"), out_axes=_Params(1, 0, "t"))(w)
+    assert out.w.shape == (3, 2) and out.tag == "t"
