@@ -139,7 +139,8 @@ GAPS = {
         # TreePrefixErrorsTest: jax._src.tree_util.prefix_errors is private to JAX (the text of
         # its in_axes/out_axes errors); gpuad's vmap checks prefixes with errors of its own
         **{name: "n/a: jax._src.tree_util.prefix_errors is a private helper of JAX's "
-                 "in_axes errors; gpuad has no counterpart to compare"
+                 "in_axes errors; gpuad has no counterpart to compare (the prefixes "
+                 "themselves, through vmap: test_vmap_prefixes_of_registered_nodes_as_jax)"
            for name in ("test_different_types", "test_different_types_nested",
                         "test_different_types_multiple", "test_different_num_children_tuple",
                         "test_different_num_children_list",
@@ -912,3 +913,40 @@ def test_at_modes_under_vmap_and_grad_as_jax(jax, op):
             for a, b in zip(gg, ref, strict=True):
                 np.testing.assert_allclose(_np(a), np.asarray(b), err_msg=str((mode, axes)),
                                            **tol)
+
+
+@dataclasses.dataclass
+class _GP:
+    w: object
+    b: object
+    tag: str
+
+
+@dataclasses.dataclass
+class _JP:
+    w: object
+    b: object
+    tag: str
+
+
+def test_vmap_prefixes_of_registered_nodes_as_jax(jax):
+    """What TreePrefixErrorsTest guards, through vmap: a registered node as an in_axes/out_axes
+    prefix (the same type and metadata), and an error for another type or metadata."""
+    jnp = jax.numpy
+    if "params" not in _LIBS:
+        gtu.register_dataclass(_GP, data_fields=["w", "b"], meta_fields=["tag"])
+        jtu.register_dataclass(_JP, data_fields=["w", "b"], meta_fields=["tag"])
+        _LIBS["params"] = True
+    w, b = np.arange(6.0).reshape(2, 3), np.array(1.5)
+    out = {}
+    for key, lib, m, cls in (("j", jax, jnp, _JP), ("g", ad, gnp, _GP)):
+        f = lib.vmap(lambda p, m=m: m.sum(p.w) * p.b, in_axes=(cls(0, None, "t"),))
+        val = f(cls(w, b, "t"))
+        grad = lib.grad(lambda b, f=f, cls=cls, m=m: m.sum(f(cls(w, b, "t"))))(b)
+        o = lib.vmap(lambda r, cls=cls, m=m: cls(r, m.sum(r), "t"),
+                     out_axes=cls(1, 0, "t"))(w)
+        out[key] = (_np(val).tolist(), float(_np(grad)), _np(o.w).tolist(), _np(o.b).tolist())
+        for bad in (cls(0, None, "other"), [0, None], {"w": 0}):
+            with pytest.raises(ValueError):
+                lib.vmap(lambda p: p.w, in_axes=(bad,))(cls(w, b, "t"))
+    assert out["g"] == out["j"]
