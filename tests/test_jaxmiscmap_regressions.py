@@ -3,7 +3,9 @@
 froze its first value into the compiled function; pickling or ``copy.copy`` of a value with
 jvp tangents, or of one requiring grad inside ``gpuad.grad``, dropped its derivatives
 silently; a module-level jitted function did not pickle, nor did a treedef holding a node
-registered with lambdas (or by ``register_dataclass``); and ``ravel_pytree``'s ``unravel``
+registered with lambdas (or by ``register_dataclass``); ``vmap`` took no registered node as
+an ``in_axes`` prefix; ``jit`` keyed an argument's structure by equality, so metadata 0.0 and
+-0.0 (or dict keys 1, 1.0, True) shared a program; and ``ravel_pytree``'s ``unravel``
 cast a vector to the leaves' dtype (a complex vector lost its imaginary part) where JAX keeps
 a one-dtype tree's vector dtype and refuses a wrong one."""
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import pickle
 
 import numpy as np
@@ -171,3 +174,31 @@ def test_vmap_in_axes_prefix_of_a_registered_node(backend):
             ad.vmap(lambda p: p.w, in_axes=(bad,))(_Params(w, b, "t"))
     out = ad.vmap(lambda r: _Params(r, gnp.sum(r), "t"), out_axes=_Params(1, 0, "t"))(w)
     assert out.w.shape == (3, 2) and out.tag == "t"
+
+
+@dataclasses.dataclass
+class _Tagged:
+    w: object
+    meta: object
+
+
+gtu.register_dataclass(_Tagged, data_fields=["w"], meta_fields=["meta"])
+
+
+def test_jit_keys_structure_metadata_by_type_and_sign(backend):
+    # aux data 0.0 and -0.0, or 1, 1.0 and True, are equal: they shared one program, traced
+    # with the first (copysign(1, -0.0) gave +1, full(2, True) gave int64)
+    w = ad.tensor(gnp.asarray([1.0, 2.0]))
+    f = ad.jit(lambda p: p.w * math.copysign(1.0, p.meta))
+    np.testing.assert_array_equal(to_numpy(f(_Tagged(w, 0.0))), [1.0, 2.0])
+    np.testing.assert_array_equal(to_numpy(f(_Tagged(w, -0.0))), [-1.0, -2.0])
+    g = ad.jit(lambda p: gnp.full(2, p.meta))
+    assert [g(_Tagged(w, m)).dtype for m in (1, 1.0, True)] == [np.int64, np.float64,
+                                                                np.bool_]
+    k = ad.jit(lambda d: gnp.full(2, next(iter(d))))
+    assert [k({key: w}).dtype for key in (1, 1.0, True)] == [np.int64, np.float64, np.bool_]
+    # equal structures still share one program
+    f(_Tagged(w, 2.0))
+    hits = f.cache_info()["hits"]
+    f(_Tagged(w, 2.0))
+    assert f.cache_info()["hits"] == hits + 1

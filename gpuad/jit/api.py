@@ -7,6 +7,7 @@ import copy
 import functools
 import inspect
 import io
+import math
 import operator
 import random
 import threading
@@ -20,7 +21,7 @@ import numpy as _np
 from .. import _state, _value_checks
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
-from ..tree import tree_flatten, tree_unflatten
+from ..tree import _Custom, tree_flatten, tree_unflatten
 from . import (
     aliasing,
     caches,
@@ -46,9 +47,28 @@ class UnhashableStaticError(TypeError, ValueError):
 
 
 def _freeze_def(d):
+    """The cache key of an argument structure: its nodes, and what they keep of the values
+    (dict keys, registered nodes' aux data) by type and value with the sign of a zero, as
+    static arguments are keyed (by equality alone, ``{1: x}`` and ``{1.0: x}``, or aux data
+    0.0 and -0.0, would share one program traced with the first)."""
     if isinstance(d, list | tuple):
         return tuple(_freeze_def(x) for x in d)
-    return d
+    if isinstance(d, _Custom):
+        return (_Custom, d.cls, _strict_key(d.aux))
+    return _strict_key(d)
+
+
+def _strict_key(v):
+    t = type(v)
+    if t is bool or t is int or isinstance(v, _np.integer | _np.bool_):
+        return (t, v)
+    if t is float or isinstance(v, _np.floating):
+        return (t, v, math.copysign(1.0, v))
+    if t is complex or isinstance(v, _np.complexfloating):
+        return (t, v, math.copysign(1.0, v.real), math.copysign(1.0, v.imag))
+    if t is tuple or t is list:
+        return (t, tuple(_strict_key(x) for x in v))
+    return v
 
 
 #: functions whose results join every call's cache key: state outside the arguments that
