@@ -17,7 +17,9 @@ value carrying jvp tangents or requiring grad inside ``gpuad.grad`` (a constant 
 now refused), ``ravel_pytree``'s ``unravel``
 dtypes (it cast a complex vector to the real leaves' dtype, dropping the imaginary part; now
 JAX's rule: one dtype among the leaves keeps the vector's, mixed dtypes need the promoted
-one), ``jit`` keyed on static dataclasses and ``register_dataclass`` metadata, mixed advanced
+one), ``jit`` keyed on static dataclasses and ``register_dataclass`` metadata (metadata
+0.0 and -0.0, or 1, 1.0 and True, shared one program: now keyed by type and sign; JAX's equal
+treedefs share one), ``vmap`` prefixes of registered nodes (refused before), mixed advanced
 indexing with slices, ``None`` and ``...`` (``a[:, i, ..., j]``) under ``grad``, ``vmap`` and
 both, and ``.at[]`` with every mode in float, integer and boolean arrays (gradients also
 against central differences: JAX's of ``.at[].min``/``.max`` with ``mode="clip"`` and clipped
