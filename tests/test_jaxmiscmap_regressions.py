@@ -202,3 +202,22 @@ def test_jit_keys_structure_metadata_by_type_and_sign(backend):
     hits = f.cache_info()["hits"]
     f(_Tagged(w, 2.0))
     assert f.cache_info()["hits"] == hits + 1
+
+
+def test_at_refuses_a_boolean_mask_of_another_length_in_every_mode(backend):
+    # mode="drop"/"clip"/"fill" read the mask's nonzero positions as integer indices: a mask
+    # of 4 on an axis of 3 dropped, or clamped onto row 2, the update of "row 3"
+    x = ad.tensor(gnp.asarray(np.arange(12.0).reshape(3, 4)))
+    m = gnp.asarray(np.array([True, False, True, True]))
+    for mode in (None, "drop", "clip", "fill", "promise_in_bounds"):
+        with pytest.raises(IndexError, match="boolean index did not match"):
+            x.at[m].set(2.5, mode=mode)
+        with pytest.raises(IndexError, match="along axis 1"):
+            x.at[..., m[:3]].get(mode=mode)
+    out = x.at[:, m].set(0.0, mode="drop")  # a mask of the axis's length: as before
+    np.testing.assert_array_equal(to_numpy(out)[:, 1], [1.0, 5.0, 9.0])
+    assert float(to_numpy(out).sum()) == 15.0
+    v = ad.vmap(lambda r: r.at[m].set(0.0, mode="clip"))(x)
+    np.testing.assert_array_equal(to_numpy(v), to_numpy(out))
+    with pytest.raises(IndexError, match="boolean index did not match"):
+        ad.vmap(lambda r: r.at[m[:3]].set(0.0, mode="clip"))(x)
