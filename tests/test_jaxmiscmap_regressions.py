@@ -5,7 +5,8 @@ jvp tangents, or of one requiring grad inside ``gpuad.grad``, dropped its deriva
 silently; a module-level jitted function did not pickle, nor did a treedef holding a node
 registered with lambdas (or by ``register_dataclass``); ``vmap`` took no registered node as
 an ``in_axes`` prefix; ``jit`` keyed an argument's structure by equality, so metadata 0.0 and
--0.0 (or dict keys 1, 1.0, True) shared a program; and ``ravel_pytree``'s ``unravel``
+-0.0 (or dict keys 1, 1.0, True) shared a program; ``x.at[mask]`` with a mode took a mask
+of another length than its axis; and ``ravel_pytree``'s ``unravel``
 cast a vector to the leaves' dtype (a complex vector lost its imaginary part) where JAX keeps
 a one-dtype tree's vector dtype and refuses a wrong one."""
 

@@ -19,7 +19,9 @@ dtypes (it cast a complex vector to the real leaves' dtype, dropping the imagina
 JAX's rule: one dtype among the leaves keeps the vector's, mixed dtypes need the promoted
 one), ``jit`` keyed on static dataclasses and ``register_dataclass`` metadata (metadata
 0.0 and -0.0, or 1, 1.0 and True, shared one program: now keyed by type and sign; JAX's equal
-treedefs share one), ``vmap`` prefixes of registered nodes (refused before), mixed advanced
+treedefs share one), ``vmap`` prefixes of registered nodes (refused before), ``.at[mask]``
+with a mode and a mask of another length than its axis (dropped or clamped before; now an
+``IndexError`` as JAX's), mixed advanced
 indexing with slices, ``None`` and ``...`` (``a[:, i, ..., j]``) under ``grad``, ``vmap`` and
 both, and ``.at[]`` with every mode in float, integer and boolean arrays (gradients also
 against central differences: JAX's of ``.at[].min``/``.max`` with ``mode="clip"`` and clipped
@@ -184,7 +186,8 @@ GAPS = {
         "testMixedAdvancedIndexing": f"covered: {IDX}::test_at_updates",
         "testStaticIndexingGrads": "here: test_at_modes_and_dtypes_as_jax, "
                                    "test_at_modes_under_vmap_and_grad_as_jax",
-        "testSegmentSumBehavior": "here: test_at_add_segment_sum_as_jax",
+        "testSegmentSumBehavior": "here: test_at_add_segment_sum_as_jax, "
+                                  "test_at_boolean_masks_as_jax",
         "testSegmentSum": "covered: test_jax_segment_ndimage_dct.py::test_segment_against_jax",
     },
     "lax_numpy_indexing_test.py IndexingTest (gradients)": {
@@ -855,6 +858,28 @@ def test_at_modes_and_dtypes_as_jax(jax, op):
     if op in ("add", "mul"):
         with pytest.raises(TypeError, match="same_kind"):
             getattr(ad.tensor(np.arange(6, dtype=np.int32)).at[0], op)(2.5)
+
+
+def test_at_boolean_masks_as_jax(jax):
+    jnp = jax.numpy
+    x = np.arange(12.0).reshape(3, 4) + 1
+    m = np.array([True, False, True, True])
+    for mode in (None, "drop", "clip", "fill"):
+        kw = {} if mode is None else {"mode": mode}
+        for idx in (m[:3], (slice(None), m), (1, m), (Ellipsis, m), x > 6):
+            j = jnp.asarray(x).at[idx].set(2.5, **kw)
+            g = ad.tensor(x).at[idx].set(2.5, **kw)
+            np.testing.assert_array_equal(_np(g), np.asarray(j))
+            jg = jax.grad(lambda a, idx=idx: (a.at[idx].multiply(3.0, **kw) ** 2).sum())(
+                jnp.asarray(x))
+            gg = ad.grad(lambda a, idx=idx: (a.at[idx].multiply(3.0, **kw) ** 2).sum())(
+                ad.tensor(x))
+            np.testing.assert_array_equal(_np(gg), np.asarray(jg))
+        for bad in (m, (slice(None), m[:3]), (Ellipsis, m[:2])):  # another length: refused
+            with pytest.raises(IndexError):
+                jnp.asarray(x).at[bad].set(2.5, **kw)
+            with pytest.raises(IndexError, match="boolean index did not match"):
+                ad.tensor(x).at[bad].set(2.5, **kw)
 
 
 def test_at_add_segment_sum_as_jax(jax):
