@@ -313,7 +313,8 @@ class _Selection:
         """The index with every bound checked and made non-negative (dropped: the pad)."""
         from .prims.dynindex import Slot, split_index
 
-        template, arrays = split_index(index, len(self.shape), f"x.at[...].{self.op}")
+        template, arrays = split_index(index, len(self.shape), f"x.at[...].{self.op}",
+                                       self.shape)
         self.index_arrays = arrays
         dims = [e for e in template if e is not None]
         if len(dims) > len(self.shape):

@@ -903,11 +903,28 @@ class Tensor:
 
     def __reduce_ex__(self, protocol: int) -> tuple:
         """``pickle`` (torch's rule): the value, ``requires_grad`` and ``name``, as a new leaf
-        (the history and ``.grad`` are not pickled). A value batched by ``vmap`` raises."""
+        (the history and ``.grad`` are not pickled). A value batched by ``vmap``, carrying
+        jvp tangents or requiring grad inside ``gpuad.grad``/``vjp`` raises (torch.func's and
+        JAX's refuse them), and so does a value traced by ``gpuad.jit`` (as JAX's)."""
         if self._bat is not None:
             raise TypeError(
                 "pickle: a Tensor batched by gpuad.vmap cannot be pickled (it exists only "
                 "inside the vmapped function); return it from the function first")
+        if self._tan:
+            # the copy would be a constant: the tangents of the value would be lost silently
+            what = "copied by copy.copy" if _called_by_copy() else "pickled"
+            raise TypeError(
+                f"a Tensor carrying forward-mode tangents (inside gpuad.jvp or gpuad.linearize) "
+                f"cannot be {what}: the copy would have none. Use gnp.copy(t) for a copy "
+                f"that keeps them, or t.detach() for the value alone")
+        if self.requires_grad and getattr(_state.local, "tr_depth", 0):
+            # inside gpuad.grad/vjp the copy would be a constant: no gradient through it
+            what = "copied by copy.copy" if _called_by_copy() else "pickled"
+            raise TypeError(
+                f"a Tensor that requires grad cannot be {what} inside gpuad.grad, "
+                f"value_and_grad or vjp: the copy would be a constant, and the gradient "
+                f"through it would be lost (JAX's tracers refuse too). Use gnp.copy(t) for a "
+                f"copy that is differentiated, or t.detach() for the value alone")
         state = getattr(self, "__dict__", None) or None
         return (_unpickle, (type(self), self._data, bool(self.requires_grad), self.name, state))
 
@@ -929,6 +946,15 @@ def _current(t: Tensor) -> None:
     from .engine import current
 
     current(t)
+
+
+def _called_by_copy() -> bool:
+    """Whether ``__reduce_ex__`` runs for ``copy.copy``/``copy.deepcopy`` (not ``pickle``): the
+    first caller outside gpuad is the copy module."""
+    f = sys._getframe(1)
+    while f is not None and (f.f_globals.get("__name__") or "").startswith("gpuad."):
+        f = f.f_back
+    return f is not None and f.f_globals.get("__name__") == "copy"
 
 
 def _unpickle(cls: type, data: Any, requires_grad: bool, name: str | None,

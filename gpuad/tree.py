@@ -168,6 +168,20 @@ class _Custom:
     def __name__(self) -> str:
         return self.cls.__name__
 
+    def __reduce__(self):
+        # pickled by its type and auxiliary data, the rebuilding function found again in the
+        # registry when loaded (as JAX's treedefs): a registration's functions are often
+        # lambdas or local functions, which do not pickle
+        return (_custom_node, (self.cls, self.aux))
+
+
+def _custom_node(cls: type, aux: Any) -> _Custom:
+    entry = _REGISTRY.get(cls)
+    if entry is None:
+        raise ValueError(f"loading a PyTreeDef: {cls.__name__} is not registered as a pytree "
+                         f"node in this process; register it before unpickling")
+    return _Custom(cls, aux, entry[1])
+
 
 #: type -> (flatten, unflatten) of the types registered as containers
 _REGISTRY: dict[type, tuple[Callable, Callable]] = {}

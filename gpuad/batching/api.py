@@ -33,6 +33,19 @@ def _leaf_axes(spec: Any, tree: Any, what: str) -> list:
     if isinstance(spec, dict) and isinstance(tree, dict) and set(spec) == set(tree):
         keys = list(tree) if isinstance(tree, OrderedDict) else sorted(tree)
         return [a for k in keys for a in _leaf_axes(spec[k], tree[k], what)]
+    if type(spec) is type(tree) and not isinstance(tree, tuple | list | dict):
+        # a registered node (a register_dataclass class, ...): the same type and metadata,
+        # one axis spec per child, as JAX's pytree prefixes
+        from ..tree_paths import flatten_one_level
+
+        try:
+            (skids, smeta), (tkids, tmeta) = flatten_one_level(spec), flatten_one_level(tree)
+            same = len(skids) == len(tkids) and bool(smeta == tmeta)
+        except (ValueError, TypeError):
+            same = False
+        if same:
+            return [a for s, t in zip(skids, tkids, strict=True)
+                    for a in _leaf_axes(s, t, what)]
     raise ValueError(
         f"vmap: {what} {spec!r} does not match the structure of the value it describes "
         f"({type(tree).__name__}); give an int, None, or a container of the same structure")

@@ -7,6 +7,7 @@ import copy
 import functools
 import inspect
 import io
+import math
 import operator
 import random
 import threading
@@ -20,7 +21,7 @@ import numpy as _np
 from .. import _state, _value_checks
 from ..backends import _by_array_type, get_backend
 from ..tensor import Tensor
-from ..tree import tree_flatten, tree_unflatten
+from ..tree import _Custom, tree_flatten, tree_unflatten
 from . import (
     aliasing,
     caches,
@@ -46,9 +47,28 @@ class UnhashableStaticError(TypeError, ValueError):
 
 
 def _freeze_def(d):
+    """The cache key of an argument structure: its nodes, and what they keep of the values
+    (dict keys, registered nodes' aux data) by type and value with the sign of a zero, as
+    static arguments are keyed (by equality alone, ``{1: x}`` and ``{1.0: x}``, or aux data
+    0.0 and -0.0, would share one program traced with the first)."""
     if isinstance(d, list | tuple):
         return tuple(_freeze_def(x) for x in d)
-    return d
+    if isinstance(d, _Custom):
+        return (_Custom, d.cls, _strict_key(d.aux))
+    return _strict_key(d)
+
+
+def _strict_key(v):
+    t = type(v)
+    if t is bool or t is int or isinstance(v, _np.integer | _np.bool_):
+        return (t, v)
+    if t is float or isinstance(v, _np.floating):
+        return (t, v, math.copysign(1.0, v))
+    if t is complex or isinstance(v, _np.complexfloating):
+        return (t, v, math.copysign(1.0, v.real), math.copysign(1.0, v.imag))
+    if t is tuple or t is list:
+        return (t, tuple(_strict_key(x) for x in v))
+    return v
 
 
 #: functions whose results join every call's cache key: state outside the arguments that
@@ -93,6 +113,10 @@ class _Entry:
         self.variants = [self]  # the programs of this signature, most recently used first
         self.weak = tuple(program.weak_in)  # the leaves that are traced Python numbers
         self.lowered = None  # weakref to its gpuad.jit.stages.Lowered, while one is held
+
+
+def _unpickle_jitted(f: Callable, options: dict) -> Jitted:
+    return Jitted(f, **options)
 
 
 class Jitted:
@@ -341,6 +365,21 @@ class Jitted:
     def __get__(self, obj, objtype=None):
         # a decorated method: bound like a function, the instance its first argument
         return self if obj is None else types.MethodType(self, obj)
+
+    def __reduce__(self):
+        # pickle, as a jitted function of JAX: a module-level ``@jit`` function by its name
+        # (the default would pickle ``f``, whose module name now holds this object, and
+        # fail); otherwise the function and the options, compiled again when loaded
+        import sys
+
+        mod = sys.modules.get(self.__dict__.get("__module__") or "")
+        name = self.__dict__.get("__qualname__")
+        obj = mod
+        for part in (name or "<>").split("."):
+            obj = getattr(obj, part, None)
+        if obj is self:
+            return name
+        return _unpickle_jitted, (self.f, self._options)
 
     def _donated_args(self, args, kwargs, strict: bool = False) -> list:
         """The donated arguments of one call (positions in ``donate_argnums``, keywords in

@@ -17,7 +17,7 @@ import numpy as _np
 from .. import _raw, engine
 from .. import _value_checks as _vc
 from .._no_tangent import NoTangent
-from ..tensor import Tensor
+from ..tensor import Tensor, _called_by_copy
 from . import failures
 from . import trace as _t
 from .program import Ref, Step
@@ -933,12 +933,14 @@ def install(undo: list) -> None:
                        ("__complex__", "complex()"),
                        ("__index__", "int() or use as an index"), ("item", ".item()"),
                        ("tolist", ".tolist()"), ("tobytes", ".tobytes()"),
-                       ("numpy", ".numpy()"),
+                       ("numpy", ".numpy()"), ("__reduce_ex__", "pickling"),
                        ("__array__", "conversion to a NumPy array")):
         orig = Tensor.__dict__[meth]
         check = _refuse(what)
 
         def m(self, *a, _orig=orig, _check=check, _what=what, **k):
+            if _what == "pickling" and _called_by_copy():
+                return _orig(self, *a, **k)  # copy.copy(t): a step like any other
             if not _read_by_user(self, _what):
                 _check(self)
             return _orig(self, *a, **k)

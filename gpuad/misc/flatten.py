@@ -19,7 +19,9 @@ def flatten(value: Any) -> tuple[Any, Callable[[Any], Any]]:
 
     As HIPS autograd's ``autograd.misc.flatten``. The vector is a backend array (a Tensor when
     a leaf is being differentiated); leaves of mixed dtypes are promoted in the vector and cast
-    back by ``unflatten``. Both directions are recorded, so gradients flow through them.
+    back by ``unflatten``, which then requires a vector of that promoted dtype (``TypeError``
+    otherwise, as JAX's); leaves of one dtype unflatten in the vector's dtype. Both
+    directions are recorded, so gradients flow through them.
 
     Example::
 
@@ -38,16 +40,27 @@ def flatten(value: Any) -> tuple[Any, Callable[[Any], Any]]:
     else:
         vector = xp.zeros(0)
     total = sum(sizes)
+    flat_dtype = _r.data(vector).dtype
 
     def unflatten(vector: Any) -> Any:
         """The structure ``flatten`` was given, rebuilt from a 1-D ``vector``."""
         if _r.shape(vector) != (total,):
             raise ValueError(f"unflatten: expected a vector of shape ({total},), got shape "
                              f"{_r.shape(vector)}")
+        # one dtype among the leaves: the pieces keep the vector's (a boolean mask or a
+        # complex vector unflattens as such, as JAX's and autograd's); mixed dtypes: the
+        # vector must have their promoted dtype, and each piece is cast back to its leaf's
+        mixed = len(set(dtypes)) > 1
+        if mixed and _r.data(vector).dtype != flat_dtype:
+            raise TypeError(
+                f"unflatten: got a vector of dtype {_r.data(vector).dtype} but expected dtype "
+                f"{flat_dtype}, the promoted dtype of the leaves' mixed dtypes "
+                f"{sorted(set(map(str, dtypes)))} (as JAX's ravel_pytree); cast the vector "
+                f"first, e.g. gnp.astype(v, {str(flat_dtype)!r})")
         parts, start = [], 0
         for shape, dtype, n in zip(shapes, dtypes, sizes, strict=True):
             piece = gnp.reshape(gnp.getitem(vector, slice(start, start + n)), shape)
-            if _r.data(piece).dtype != dtype:
+            if mixed and _r.data(piece).dtype != dtype:
                 piece = gnp.astype(piece, dtype)
             parts.append(piece)
             start += n

@@ -130,11 +130,14 @@ update_index = prim("update_index", _update_fwd, vjp_all=_update_vjp, jvp_n=_upd
                     saves=_arrays_only(2), cplx="own")
 
 
-def split_index(index, nd: int, where: str):
+def split_index(index, nd: int, where: str, dims: tuple | None = None):
     """``(template, arrays)`` for ``index`` on an array of ``nd`` dimensions (one example's):
     lists and unbatched Tensors become arrays, the Ellipsis is spelled out, and a boolean mask
     becomes its integer arrays (``nonzero``), which needs one that is the same for every
-    example: a batched mask selects a number of elements that depends on the data."""
+    example: a batched mask selects a number of elements that depends on the data. With the
+    array's shape ``dims``, a mask must match the axes it covers (``IndexError`` otherwise, as
+    NumPy and JAX: its ``nonzero`` positions would otherwise be read as integer indices,
+    clamped or dropped by ``x.at[...]``'s modes)."""
     from .indexing import _as_index_array, check_list_index
 
     check_list_index(index, where)
@@ -148,13 +151,26 @@ def split_index(index, nd: int, where: str):
         used += len(shape(i)) if k is not None and k.kind == "b" else 1
     template: list = []
     arrays: list = []
+    ax = 0  # the axis of the array the next index entry covers
     for i in index:
         if i is Ellipsis:
             template.extend([slice(None)] * (nd - used))
+            ax += nd - used
             continue
         if i is None or isinstance(i, slice):
             template.append(i)
+            ax += i is not None
             continue
+        k = getattr(i, "dtype", None)
+        if dims is not None and k is not None and k.kind == "b":
+            covered = tuple(dims[ax:ax + len(shape(i))])
+            for j, (m, d) in enumerate(zip(shape(i), covered, strict=False)):
+                if m != d:
+                    raise IndexError(
+                        f"{where}: boolean index did not match indexed array along axis "
+                        f"{ax + j}; size of axis is {d} but size of corresponding boolean "
+                        f"axis is {m}")
+        ax += len(shape(i)) if k is not None and k.kind == "b" else 1
         if i is True or i is False:
             raise IndexError(f"{where}: a Python bool in an index together with a batched "
                              f"index array is not supported inside vmap")
