@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import types
 from collections.abc import Callable
@@ -16,10 +17,26 @@ def _perturbed(x: Any) -> bool:
     return isinstance(x, Tensor) and (x.requires_grad or bool(x._tan))
 
 
+def _attributes(v: Any) -> list[tuple[str, Any]]:
+    """The instance attributes of an object that is not a pytree (its ``__dict__`` and
+    ``__slots__``): a bound method's ``self``, a callable object or an operator with ``@``
+    reads the values it holds there."""
+    out = list(getattr(v, "__dict__", {}).items()) if hasattr(v, "__dict__") else []
+    for cls in type(v).__mro__:
+        for name in cls.__dict__.get("__slots__", ()):
+            if isinstance(name, str) and name not in ("__dict__", "__weakref__"):
+                try:
+                    out.append((name, object.__getattribute__(v, name)))
+                except AttributeError:  # an unset slot
+                    pass
+    return out
+
+
 class _Finder:
     """Walks the Python objects a function can reach (its closure cells, default values, the
-    globals its code names, the functions and ``functools.partial`` objects among those, and
-    pytrees of them) and collects the differentiated Tensors it finds."""
+    globals its code names, the functions and ``functools.partial`` objects among those, a
+    bound method's object, the attributes of objects, and pytrees of them) and collects the
+    differentiated Tensors it finds."""
 
     def __init__(self) -> None:
         self.found: dict[int, Tensor] = {}
@@ -39,11 +56,15 @@ class _Finder:
                 self.value(a)
         elif isinstance(v, types.MethodType):
             self.value(v.__func__)
+            self.value(v.__self__)
         elif not isinstance(v, Tensor | types.ModuleType | type):
             leaves, tdef = _flat(v)
             if tdef != ():
                 for leaf in leaves:
                     self.value(leaf)
+            else:
+                for _, a in _attributes(v):
+                    self.value(a)
 
     def function(self, f: types.FunctionType) -> None:
         for cell in f.__closure__ or ():
@@ -60,12 +81,15 @@ class _Finder:
 
 
 def _flat(v: Any) -> tuple[list, Any]:
-    """``tree_flatten(v)``, or ``v`` as one leaf where it cannot be flattened (a dict with
-    keys of mixed types, a registered type whose flatten function fails)."""
+    """``tree_flatten(v)``, or ``(None, ())`` where ``v`` is a leaf or cannot be flattened
+    (a dict with keys of mixed types, a registered type whose flatten function fails)."""
     try:
-        return tree_flatten(v)
+        leaves, tdef = tree_flatten(v)
     except Exception:
         return [v], ()
+    if len(leaves) == 1 and leaves[0] is v:
+        return [v], ()
+    return leaves, tdef
 
 
 def _global_names(code: types.CodeType) -> set[str]:
@@ -102,16 +126,40 @@ class _Rebuilder:
                                          ) or any(kw[n] is not v.keywords[n] for n in kw):
                 out = type(v)(func, *args, **kw)
         elif isinstance(v, types.MethodType):
-            func = self.value(v.__func__)
-            if func is not v.__func__:
-                out = types.MethodType(func, v.__self__)
+            func, obj = self.value(v.__func__), self.value(v.__self__)
+            if func is not v.__func__ or obj is not v.__self__:
+                out = types.MethodType(func, obj)
         elif not isinstance(v, Tensor | types.ModuleType | type):
             leaves, tdef = _flat(v)
             if tdef != ():
                 new = [self.value(x) for x in leaves]
                 if any(a is not b for a, b in zip(new, leaves, strict=True)):
                     out = tree_unflatten(tdef, new)
+            else:
+                out = self.instance(v)
         self.memo[k] = out
+        return out
+
+    def instance(self, v: Any) -> Any:
+        """A shallow copy of ``v`` with its changed attributes set (``v`` itself if none
+        changed)."""
+        changed = {}
+        for name, a in _attributes(v):
+            new = self.value(a)
+            if new is not a:
+                changed[name] = new
+        if not changed:
+            return v
+        try:
+            out = copy.copy(v)
+            for name, a in changed.items():
+                object.__setattr__(out, name, a)
+        except Exception as e:
+            raise TypeError(
+                f"closure_convert: the function reads differentiated values held in the "
+                f"attributes {sorted(changed)} of a {type(v).__name__} object, which could not "
+                f"be copied with them replaced ({type(e).__name__}: {e}); pass those values "
+                f"as arguments instead") from e
         return out
 
     def function(self, f: types.FunctionType) -> types.FunctionType:
