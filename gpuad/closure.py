@@ -32,6 +32,21 @@ def _attributes(v: Any) -> list[tuple[str, Any]]:
     return out
 
 
+def _methods(cls: type) -> list[tuple[str, Any, types.FunctionType]]:
+    """The Python functions an object's class (and its bases, not ``object``'s nor builtin
+    ones) defines, the first of each name along the MRO: ``(name, entry, function)`` with
+    ``entry`` the class-dict value (a function, staticmethod or classmethod)."""
+    out: dict[str, tuple[str, Any, types.FunctionType]] = {}
+    for c in cls.__mro__:
+        if c.__module__ == "builtins":
+            continue
+        for name, entry in c.__dict__.items():
+            f = entry.__func__ if isinstance(entry, staticmethod | classmethod) else entry
+            if isinstance(f, types.FunctionType) and name not in out:
+                out[name] = (name, entry, f)
+    return list(out.values())
+
+
 class _Finder:
     """Walks the Python objects a function can reach (its closure cells, default values, the
     globals its code names, the functions and ``functools.partial`` objects among those, a
@@ -62,9 +77,11 @@ class _Finder:
             if tdef != ():
                 for leaf in leaves:
                     self.value(leaf)
-            else:
+            else:  # an object: what it holds, and what its class's methods read
                 for _, a in _attributes(v):
                     self.value(a)
+                for _, _, f in _methods(type(v)):
+                    self.value(f)
 
     def function(self, f: types.FunctionType) -> None:
         for cell in f.__closure__ or ():
@@ -141,25 +158,37 @@ class _Rebuilder:
         return out
 
     def instance(self, v: Any) -> Any:
-        """A shallow copy of ``v`` with its changed attributes set (``v`` itself if none
-        changed)."""
+        """A shallow copy of ``v`` with its changed attributes set and, where its class's
+        methods read hoisted values (module globals), of a subclass with those methods
+        rebuilt (``v`` itself if nothing changed)."""
         changed = {}
         for name, a in _attributes(v):
             new = self.value(a)
             if new is not a:
                 changed[name] = new
-        if not changed:
+        methods = {}
+        for name, entry, f in _methods(type(v)):
+            new = self.value(f)
+            if new is not f:
+                methods[name] = new if entry is f else type(entry)(new)
+        if not (changed or methods):
             return v
         try:
             out = copy.copy(v)
             for name, a in changed.items():
                 object.__setattr__(out, name, a)
+            if methods:
+                cls = type(v)
+                sub = type(cls)(cls.__name__, (cls,), {
+                    "__slots__": (), "__module__": cls.__module__,
+                    "__qualname__": cls.__qualname__, **methods})
+                out.__class__ = sub
         except Exception as e:
             raise TypeError(
-                f"closure_convert: the function reads differentiated values held in the "
-                f"attributes {sorted(changed)} of a {type(v).__name__} object, which could not "
-                f"be copied with them replaced ({type(e).__name__}: {e}); pass those values "
-                f"as arguments instead") from e
+                f"closure_convert: the function reads differentiated values through a "
+                f"{type(v).__name__} object (its attributes {sorted(changed)}, its methods "
+                f"{sorted(methods)}), which could not be copied with them replaced "
+                f"({type(e).__name__}: {e}); pass those values as arguments instead") from e
         return out
 
     def function(self, f: types.FunctionType) -> types.FunctionType:

@@ -33,9 +33,9 @@ Deliberate differences:
 - A Python number for ``b`` gives a 0-d float64 array: gpuad has no weak types.
 
 Left alone:
-- A callable object whose class's ``__call__`` reads a differentiated module global (not an
-  instance attribute) is not seen by ``closure_convert``: the class itself would have to be
-  rebuilt. Values held by the instance, bound methods and functions are found.
+- ``closure_convert`` copies an object to replace the values it holds; an object reached
+  again through a reference cycle (``obj.child.parent is obj``) is seen as the original by
+  the copy's parts.
 """
 
 from __future__ import annotations
