@@ -124,14 +124,33 @@ class _Rebuilder:
     def __init__(self, swap: dict[int, Any]) -> None:
         self.swap = swap
         self.memo: dict[int, Any] = {}
+        self.active: set[int] = set()  # being rebuilt: a reference back to one is a cycle
+        self.back: set[int] = set()
 
     def value(self, v: Any) -> Any:
         k = id(v)
         if k in self.swap:
             return self.swap[k]
         if k in self.memo:
+            if k in self.active:
+                self.back.add(k)
             return self.memo[k]
-        self.memo[k] = v  # (a cycle sees the original)
+        self.memo[k] = v  # (a cycle sees the original: refused below if it changes)
+        self.active.add(k)
+        try:
+            out = self._rebuilt(v)
+        finally:
+            self.active.discard(k)
+        if out is not v and k in self.back:
+            raise TypeError(
+                f"closure_convert: a {type(v).__name__} holding differentiated values is "
+                f"reached again through a reference cycle (an object referring back to "
+                f"itself); its copy with the values replaced cannot be referred to by its own "
+                f"parts. Pass those values as arguments instead")
+        self.memo[k] = out
+        return out
+
+    def _rebuilt(self, v: Any) -> Any:
         out = v
         if isinstance(v, types.FunctionType):
             out = self.function(v)
@@ -154,7 +173,6 @@ class _Rebuilder:
                     out = tree_unflatten(tdef, new)
             else:
                 out = self.instance(v)
-        self.memo[k] = out
         return out
 
     def instance(self, v: Any) -> Any:
@@ -205,8 +223,12 @@ class _Rebuilder:
             cells.append(types.CellType(new) if new is not old else cell)
         g = f.__globals__
         updates = {}
+        selfrefs = []  # a recursive function names itself: its copy is to call the copy
         for name in _global_names(f.__code__):
             if name in g:
+                if g[name] is f:
+                    selfrefs.append(name)
+                    continue
                 new = self.value(g[name])
                 if new is not g[name]:
                     updates[name] = new
@@ -216,8 +238,11 @@ class _Rebuilder:
                 defaults, f.__defaults__ or (), strict=True)) or any(
                 kwdefaults[n] is not f.__kwdefaults__[n] for n in kwdefaults)):
             return f
-        h = types.FunctionType(f.__code__, {**g, **updates} if updates else g, f.__name__,
-                               defaults or None, tuple(cells) or None)
+        glob = {**g, **updates} if updates or selfrefs else g
+        h = types.FunctionType(f.__code__, glob, f.__name__, defaults or None,
+                               tuple(cells) or None)
+        for name in selfrefs:
+            glob[name] = h
         h.__kwdefaults__ = kwdefaults or None
         h.__dict__.update(f.__dict__)
         h.__qualname__, h.__doc__ = f.__qualname__, f.__doc__

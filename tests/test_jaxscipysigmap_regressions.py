@@ -251,3 +251,42 @@ def test_solver_jit_follows_operator_objects(backend, solver):
             np.testing.assert_allclose(to_numpy(f(a, gnp.asarray(b))), b / k, rtol=1e-9)
             np.testing.assert_allclose(to_numpy(g(a, gnp.asarray(b))),
                                        -np.outer(np.ones(3) / k, b / k), rtol=1e-9)
+
+
+def _recursive(x, n=2):
+    return _W * x if n == 0 else _recursive(x, n - 1) + x
+
+
+class _Parent:
+    def __init__(self, a):
+        self.a = a
+        self.child = _Child(self)
+
+    def __call__(self, x):
+        return self.child.parent.a * x
+
+
+class _Child:
+    def __init__(self, parent):
+        self.parent = parent
+
+
+def test_closure_convert_recursion_and_cycles(backend):
+    """A recursive function's copy calls the copy (the copy called the original, reading the
+    original value: a silently wrong result); an object reached again through a reference
+    cycle cannot be copied consistently and is refused, not half replaced."""
+    global _W
+    try:
+        _W = ad.tensor(np.array(3.0), requires_grad=True)
+        conv, consts = ad.closure_convert(_recursive, gnp.asarray(1.0))
+        assert len(consts) == 1 and consts[0] is _W
+        assert float(to_numpy(conv(gnp.asarray(1.0), gnp.asarray(10.0)))) == 12.0
+        assert float(to_numpy(_recursive(gnp.asarray(1.0)))) == 5.0
+        g = ad.grad(lambda w: conv(gnp.asarray(2.0), w))(gnp.asarray(10.0))
+        assert float(to_numpy(g)) == 2.0
+        conv, consts = ad.closure_convert(_Parent(_W), gnp.asarray(1.0))
+        assert len(consts) == 1
+        with pytest.raises(TypeError, match="reference cycle"):
+            conv(gnp.asarray(1.0), gnp.asarray(10.0))
+    finally:
+        _W = None

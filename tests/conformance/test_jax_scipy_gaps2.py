@@ -32,10 +32,9 @@ Deliberate differences:
   ``NotImplementedError`` or ``ValueError``).
 - A Python number for ``b`` gives a 0-d float64 array: gpuad has no weak types.
 
-Left alone:
-- ``closure_convert`` copies an object to replace the values it holds; an object reached
-  again through a reference cycle (``obj.child.parent is obj``) is seen as the original by
-  the copy's parts.
+``closure_convert`` copies an object to replace the values it holds; one reached again
+through a reference cycle (``obj.child.parent is obj``) is refused with a TypeError (its
+parts would see the original), and mutually recursive functions reading hoisted values too.
 """
 
 from __future__ import annotations
