@@ -253,9 +253,11 @@ def closure_convert(fun: Callable, *example_args: Any) -> tuple[Callable, list[T
     """``(converted, consts)``: ``converted(*args, *consts)`` computes ``fun(*args)`` and
     ``consts`` are the differentiated Tensors ``fun`` reads without receiving them (closed-over
     values, found through its closure cells, default values, the globals it names and the
-    functions and partials among those, as ``jax.closure_convert``). Passing them explicitly
-    lets a ``custom_vjp`` rule return their cotangents. Outside any differentiation ``consts``
-    is empty. ``example_args`` fix the structure of the arguments ``converted`` takes.
+    functions, partials, bound methods and objects among those: their attributes and the
+    globals their classes' methods name, as ``jax.closure_convert`` finds what it traces).
+    Passing them explicitly lets a ``custom_vjp`` rule return their cotangents. Outside any
+    differentiation ``consts`` is empty. ``example_args`` fix the structure of the
+    arguments ``converted`` takes.
 
     Example::
 
