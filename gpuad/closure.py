@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
+import sysconfig
 import types
 from collections.abc import Callable
 from typing import Any
@@ -91,6 +93,8 @@ class _Finder:
                 pass
         for d in (*(f.__defaults__ or ()), *(f.__kwdefaults__ or {}).values()):
             self.value(d)
+        if _library(f):
+            return
         g = f.__globals__
         for name in _global_names(f.__code__):
             if name in g:
@@ -107,6 +111,24 @@ def _flat(v: Any) -> tuple[list, Any]:
     if len(leaves) == 1 and leaves[0] is v:
         return [v], ()
     return leaves, tdef
+
+
+_LIB_DIRS = tuple(sorted({os.path.realpath(p) + os.sep for p in (
+    sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib")) if p}))
+_GPUAD_DIR = os.path.dirname(os.path.realpath(__file__)) + os.sep
+_library_files: dict[str, bool] = {}
+
+
+def _library(f: types.FunctionType) -> bool:
+    """Whether ``f`` is gpuad's own, the standard library's or an installed package's: the
+    globals of those hold no user values, and are not walked (their cells and defaults are:
+    a library function may close over a user's)."""
+    name = f.__code__.co_filename
+    known = _library_files.get(name)
+    if known is None:
+        path = os.path.realpath(name)
+        known = _library_files[name] = path.startswith((_GPUAD_DIR, *_LIB_DIRS))
+    return known
 
 
 def _global_names(code: types.CodeType) -> set[str]:
@@ -224,7 +246,7 @@ class _Rebuilder:
         g = f.__globals__
         updates = {}
         selfrefs = []  # a recursive function names itself: its copy is to call the copy
-        for name in _global_names(f.__code__):
+        for name in () if _library(f) else _global_names(f.__code__):
             if name in g:
                 if g[name] is f:
                     selfrefs.append(name)
