@@ -1,8 +1,10 @@
 """Iterative linear solvers with ``jax.scipy.sparse.linalg``'s signatures: ``cg``,
 ``bicgstab`` and ``gmres``.
 
-``A`` is a square matrix or a function computing ``A @ x`` (``b`` and ``x`` may then be
-pytrees); ``M`` a preconditioner in the same forms. Each returns ``(x, info)`` with ``info``
+``A`` is a square matrix (acting on ``b``'s first axis: ``b`` may be 2-D), a function
+computing ``A @ x`` (``b`` and ``x`` may then be pytrees) or an object with ``@`` (a linear
+operator; the values it holds in attributes are differentiated as a closure's are); ``M`` a
+preconditioner in the same forms. Each returns ``(x, info)`` with ``info``
 ``None``, as JAX does. The solution is differentiated implicitly through
 :func:`gpuad.lax.custom_linear_solve`: the gradient with respect to ``b`` and to the values
 ``A`` reads (a matrix, the parameters a matvec closes over) solves the transposed system
