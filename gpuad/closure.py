@@ -215,6 +215,8 @@ class _Rebuilder:
             return v
         try:
             out = copy.copy(v)
+            if out is v:  # (a __copy__ returning the object itself: never write into it)
+                raise TypeError("copy.copy returned the object itself")
             for name, a in changed.items():
                 object.__setattr__(out, name, a)
             if methods:

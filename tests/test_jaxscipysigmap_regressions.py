@@ -290,3 +290,26 @@ def test_closure_convert_recursion_and_cycles(backend):
             conv(gnp.asarray(1.0), gnp.asarray(10.0))
     finally:
         _W = None
+
+
+class _Shared:
+    """An object whose copy is itself (a handle to shared state)."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __copy__(self):
+        return self
+
+    def __call__(self, x):
+        return self.a * x
+
+
+def test_closure_convert_never_writes_into_the_original_object(backend):
+    w = ad.tensor(np.array(3.0), requires_grad=True)
+    obj = _Shared(w)
+    conv, consts = ad.closure_convert(obj, gnp.asarray(1.0))
+    assert len(consts) == 1
+    with pytest.raises(TypeError, match="could not be copied"):
+        conv(gnp.asarray(1.0), gnp.asarray(10.0))
+    assert obj.a is w
