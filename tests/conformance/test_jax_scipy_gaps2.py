@@ -393,6 +393,47 @@ def test_linear_solve_batching_via_jacrev():
         _close(g, np.linalg.inv(a), 1e-7, 1e-9)
 
 
+# ---- scipy_signal_test.py: gradients ---------------------------------------------------------
+
+def _vjp_vs_jax(gf, jf, args, rng, what):
+    """gpuad's value and vjp on a random cotangent against JAX's (conjugated for complex)."""
+    jout = np.asarray(jf(*args))
+    ct = rng.standard_normal(jout.shape)
+    if jout.dtype.kind == "c":
+        ct = ct + 1j * rng.standard_normal(jout.shape)
+    jv = jax.vjp(jf, *args)[1](jnp.asarray(ct, dtype=jout.dtype))
+    gout, back = ad.vjp(gf, *[gnp.asarray(a) for a in args])
+    _close(gout, jout, 1e-9, 1e-12, what)
+    for g, j in zip(back(gnp.asarray(np.conj(ct))), jv, strict=True):
+        _close(np.conj(_h(g)), j, 1e-8, 1e-10, what)
+
+
+def test_signal_gradients_against_jax():
+    """The earlier ports compare most of testConvolutions/testConvolutions2D/testDetrend's
+    grids on values: here the vjps of every convolution and mode, real and complex, 2-D
+    shapes either way round, and of detrend over its options."""
+    import jax.scipy.signal as jss
+
+    import gpuad.scipy.signal as gss
+
+    rng = np.random.default_rng(11)
+    for dt, op, mode, (xs, ys) in itertools.product(
+            [np.float64, np.complex128],
+            ["convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve"],
+            ["full", "same", "valid"], [((4, 5), (2, 3)), ((2, 3), (4, 5)), ((1, 1), (2, 2))]):
+        x, y = _rand(rng, xs, dt), _rand(rng, ys, dt)
+        if mode == "valid" and op.endswith("2d") and xs[0] < ys[0]:
+            continue  # (SciPy's 2-D valid mode needs the larger input first; JAX swaps)
+        _vjp_vs_jax(lambda a, b, op=op, mode=mode: getattr(gss, op)(a, b, mode=mode),
+                    lambda a, b, op=op, mode=mode: getattr(jss, op)(a, b, mode=mode),
+                    (x, y), rng, (op, mode, xs, ys, dt))
+    for shape, axis, kind, bp in itertools.product([(5,), (4, 5)], [0, -1],
+                                                   ["constant", "linear"], [0, [0, 2]]):
+        _vjp_vs_jax(lambda a: gss.detrend(a, axis=axis, type=kind, bp=bp),
+                    lambda a: jss.detrend(a, axis=axis, type=kind, bp=bp),
+                    (rng.standard_normal(shape),), rng, ("detrend", shape, axis, kind, bp))
+
+
 # ---- scipy_ndimage_test.py -------------------------------------------------------------------
 
 FIX = {"constant": "grid-constant", "wrap": "grid-wrap"}
@@ -579,10 +620,13 @@ GAPS = (
      "in test_solvers_against_scipy"),
     (_SP, "test_gmres_weak_types", "differs: no weak types, test_solvers_python_scalar_b"),
     (_SP, "test_linear_solve_batching_via_jacrev", "here: test_linear_solve_batching_via_jacrev"),
-    (_SIG, "testConvolutions", f"covered: {_SUITE}::test_convolutions_against_scipy"),
+    (_SIG, "testConvolutions", f"covered: {_SUITE}::test_convolutions_against_scipy; "
+     "gradients here: test_signal_gradients_against_jax"),
     (_SIG, "testFFTConvolution", f"covered: {_SUITE}::test_fftconvolve_axes_against_scipy"),
-    (_SIG, "testConvolutions2D", f"covered: {_SUITE}::test_convolutions_2d_against_scipy"),
-    (_SIG, "testDetrend", f"covered: {_SUITE}::test_detrend_against_scipy"),
+    (_SIG, "testConvolutions2D", f"covered: {_SUITE}::test_convolutions_2d_against_scipy; "
+     "gradients here: test_signal_gradients_against_jax"),
+    (_SIG, "testDetrend", f"covered: {_SUITE}::test_detrend_against_scipy; "
+     "gradients here: test_signal_gradients_against_jax"),
     (_SIG, "testStftAgainstNumpy", f"covered: {_SUITE}::test_stft_against_scipy"),
     (_SIG, "testCsdAgainstNumpy", f"covered: {_SUITE}::test_csd_against_scipy"),
     (_SIG, "testCsdWithSameParamAgainstNumpy", f"covered: {_SUITE}::test_csd_against_scipy"),
