@@ -62,6 +62,7 @@ FORMS = {
     "bound_method": lambda a: MatmulOperator(a).__matmul__,
     "callable_object": lambda a: CallableOperator(a),
     "slots_method": lambda a: SlotOperator(a).apply,
+    "tensor_method": lambda a: a.dot,  # a bound method of the differentiated Tensor itself
 }
 
 
