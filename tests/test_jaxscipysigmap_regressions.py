@@ -314,3 +314,40 @@ def test_closure_convert_never_writes_into_the_original_object(backend):
     with pytest.raises(TypeError, match="could not be copied"):
         conv(gnp.asarray(1.0), gnp.asarray(10.0))
     assert obj.a is w
+
+
+class _ClassAttrOperator:
+    """Reads its matrix from a class attribute: a place closure_convert does not look."""
+
+    A = None
+
+    def __call__(self, x):
+        return self.A @ x
+
+
+def test_missed_closure_value_is_an_error_not_a_wrong_gradient(backend):
+    """A matvec (or custom_root's f) reading a differentiated value closure_convert cannot
+    find raises GradError: its derivative went through cg's iterations (wrong) or was lost."""
+    from gpuad import lax
+
+    def loss(a):
+        _ClassAttrOperator.A = a
+        return gnp.sum(cg(_ClassAttrOperator(), gnp.asarray(B0), **TIGHT)[0] ** 2)
+
+    try:
+        assert abs(float(to_numpy(loss(gnp.asarray(A0)))) -
+                   np.sum(np.linalg.solve(A0, B0) ** 2)) < 1e-9  # values need no derivative
+        with pytest.raises(ad.GradError, match="matvec reads a value being differentiated"):
+            ad.grad(loss)(gnp.asarray(A0))
+        with pytest.raises(ad.GradError, match="matvec reads a value being differentiated"):
+            ad.jvp(loss, (gnp.asarray(A0),), (gnp.asarray(np.eye(4)),))
+
+        def root(a):
+            _ClassAttrOperator.A = a
+            return lax.custom_root(lambda y: y ** 2 - _ClassAttrOperator.A, 1.0,
+                                   lambda g, y: y, lambda g, y: y / g(1.0))
+
+        with pytest.raises(ad.GradError, match="f reads a value being differentiated"):
+            ad.grad(root)(gnp.asarray(2.0))
+    finally:
+        _ClassAttrOperator.A = None
