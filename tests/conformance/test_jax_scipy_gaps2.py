@@ -1,14 +1,16 @@
 """JAX's tests of its iterative solvers and of its SciPy signal, ndimage, interpolate and fft
 namespaces mapped onto gpuad.scipy, and the methods the earlier ports had left out ported:
-jax-ml/jax (newest stored versions, read through the source index)
+jax-ml/jax, the newest versions held by the source index (its file ids in brackets; the
+installed jax 0.10.2 is the peer run here)
 
-- ``tests/lax_scipy_sparse_test.py`` (``LaxBackedScipyTests``: 23 methods; cg, bicgstab,
-  gmres with their ``CustomOperator`` and pytree forms),
-- ``tests/scipy_signal_test.py`` (``LaxBackedScipySignalTests``: 10 methods),
-- ``tests/scipy_ndimage_test.py`` (``NdimageTest``: 8 methods; map_coordinates to order 5
-  with ``prefilter``, spline_filter, spline_filter1d),
-- ``tests/scipy_interpolate_test.py`` (``LaxBackedScipyInterpolateTests``: 1 method),
-- ``tests/scipy_fft_test.py`` (``LaxBackedScipyFftTests``: 5 methods).
+- ``tests/lax_scipy_sparse_test.py`` [6823183749] (``LaxBackedScipyTests``: 23 methods;
+  cg, bicgstab, gmres with their ``CustomOperator`` and pytree forms),
+- ``tests/scipy_signal_test.py`` [5669384253] (``LaxBackedScipySignalTests``: 10 methods),
+- ``tests/scipy_ndimage_test.py`` [6813512325] (``NdimageTest``: 8 methods;
+  map_coordinates to order 5 with ``prefilter``, spline_filter, spline_filter1d),
+- ``tests/scipy_interpolate_test.py`` [3305933170] (``LaxBackedScipyInterpolateTests``:
+  1 method),
+- ``tests/scipy_fft_test.py`` [5690526052] (``LaxBackedScipyFftTests``: 5 methods).
 
 Each port runs the same inputs through gpuad, SciPy and (x64 on for this module, through a
 fixture) jax.scipy in one process: values, dtypes, errors, and gradients against ``jax.grad``
