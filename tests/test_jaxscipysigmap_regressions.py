@@ -351,3 +351,10 @@ def test_missed_closure_value_is_an_error_not_a_wrong_gradient(backend):
             ad.grad(root)(gnp.asarray(2.0))
     finally:
         _ClassAttrOperator.A = None
+
+
+@pytest.mark.parametrize("restart", [0, -1, 1.5])
+def test_gmres_restart_must_be_positive(backend, restart):
+    """restart < 1 failed inside the cycle ('stack: need at least one array')."""
+    with pytest.raises(ValueError, match="restart .* must be a positive integer"):
+        gmres(gnp.eye(3), gnp.ones(3), restart=restart)

@@ -261,6 +261,9 @@ def gmres(A: Any, b: Any, x0: Any = None, *, tol: float = 1e-5, atol: float = 0.
 
     Example: ``x, _ = gmres(a, b, tol=1e-10, restart=10)``
     """
+    if isinstance(restart, bool) or int(restart) != restart or restart < 1:
+        raise ValueError(f"gmres: restart (the Krylov steps per cycle) must be a positive "
+                         f"integer, got {restart!r}")
     if solve_method not in ("batched", "incremental"):
         raise ValueError(f"gmres: solve_method must be 'batched' or 'incremental', got "
                          f"{solve_method!r}")
