@@ -34,6 +34,11 @@ Deliberate differences:
   ``NotImplementedError`` or ``ValueError``).
 - A Python number for ``b`` gives a 0-d float64 array: gpuad has no weak types.
 
+Left alone: spline_filter/spline_filter1d into an integer ``output`` round the result
+(clipped to the type's range); SciPy's C casts truncate it after each axis (wrapping out of
+range), and a truncation of the filters' exact integers (``n - 1e-15`` or ``n + 1e-15``
+depending on the order of the sums) cannot follow SciPy's in general.
+
 ``closure_convert`` copies an object to replace the values it holds; one reached again
 through a reference cycle (``obj.child.parent is obj``) is refused with a TypeError (its
 parts would see the original), and mutually recursive functions reading hoisted values too.
