@@ -23,21 +23,26 @@ def _attributes(v: Any) -> list[tuple[str, Any]]:
     """The instance attributes of an object that is not a pytree (its ``__dict__`` and
     ``__slots__``): a bound method's ``self``, a callable object or an operator with ``@``
     reads the values it holds there."""
-    out = list(getattr(v, "__dict__", {}).items()) if hasattr(v, "__dict__") else []
+    try:  # (not through a custom __getattr__, which may compute or raise)
+        d = object.__getattribute__(v, "__dict__")
+    except Exception:
+        d = None
+    out = list(d.items()) if isinstance(d, dict) else []
     for cls in type(v).__mro__:
         for name in cls.__dict__.get("__slots__", ()):
             if isinstance(name, str) and name not in ("__dict__", "__weakref__"):
                 try:
                     out.append((name, object.__getattribute__(v, name)))
-                except AttributeError:  # an unset slot
+                except Exception:  # an unset slot
                     pass
     return out
 
 
 def _methods(cls: type) -> list[tuple[str, Any, types.FunctionType]]:
     """The Python functions an object's class (and its bases, not ``object``'s nor builtin
-    ones) defines, the first of each name along the MRO: ``(name, entry, function)`` with
-    ``entry`` the class-dict value (a function, staticmethod or classmethod)."""
+    ones) defines, the first of each name along the MRO, leaving out library code's (see
+    ``_library``): ``(name, entry, function)`` with ``entry`` the class-dict value (a
+    function, staticmethod or classmethod)."""
     out: dict[str, tuple[str, Any, types.FunctionType]] = {}
     for c in cls.__mro__:
         if c.__module__ == "builtins":
@@ -46,7 +51,7 @@ def _methods(cls: type) -> list[tuple[str, Any, types.FunctionType]]:
             f = entry.__func__ if isinstance(entry, staticmethod | classmethod) else entry
             if isinstance(f, types.FunctionType) and name not in out:
                 out[name] = (name, entry, f)
-    return list(out.values())
+    return [m for m in out.values() if not _library(m[2])]
 
 
 class _Finder:
@@ -139,6 +144,18 @@ def _global_names(code: types.CodeType) -> set[str]:
     return names
 
 
+def _shallow_copy(v: Any) -> Any:
+    """``copy.copy(v)``, or where that fails (a ``__getattr__`` answering every name, a
+    ``__reduce__`` that cannot) a new instance of ``v``'s class given its attributes."""
+    try:
+        return copy.copy(v)
+    except Exception:
+        out = object.__new__(type(v))
+        for name, a in _attributes(v):
+            object.__setattr__(out, name, a)
+        return out
+
+
 class _Rebuilder:
     """Copies of the reached functions, partials and pytrees with the hoisted Tensors swapped
     for new values (the originals are left as they are)."""
@@ -214,7 +231,7 @@ class _Rebuilder:
         if not (changed or methods):
             return v
         try:
-            out = copy.copy(v)
+            out = _shallow_copy(v)
             if out is v:  # (a __copy__ returning the object itself: never write into it)
                 raise TypeError("copy.copy returned the object itself")
             for name, a in changed.items():

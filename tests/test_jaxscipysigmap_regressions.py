@@ -358,3 +358,24 @@ def test_gmres_restart_must_be_positive(backend, restart):
     """restart < 1 failed inside the cycle ('stack: need at least one array')."""
     with pytest.raises(ValueError, match="restart .* must be a positive integer"):
         gmres(gnp.eye(3), gnp.ones(3), restart=restart)
+
+
+class _Proxy:
+    """Every attribute lookup that misses raises something other than AttributeError."""
+
+    def __init__(self, a):
+        self.a = a
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"proxy: no {name}")
+
+    def __call__(self, x):
+        return self.a * x
+
+
+def test_closure_convert_does_not_trip_on_custom_getattr(backend):
+    w = ad.tensor(np.array(3.0), requires_grad=True)
+    p = _Proxy(w)
+    conv, consts = ad.closure_convert(lambda x: p(x), gnp.asarray(1.0))
+    assert len(consts) == 1 and consts[0] is w
+    assert float(to_numpy(conv(gnp.asarray(2.0), gnp.asarray(5.0)))) == 10.0
