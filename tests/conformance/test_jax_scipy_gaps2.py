@@ -314,6 +314,41 @@ def test_solver_gradients_through_operator_forms(solver, form):
 
 
 @pytest.mark.parametrize("solver", ["cg", "bicgstab", "gmres"])
+def test_solver_hessians_through_operator_forms(solver):
+    """Second derivatives in the matrix an operator holds: bicgstab and gmres against central
+    differences of the exact gradient; cg against JAX's (both differentiate cg as the solve
+    of a symmetric system: exact along symmetric directions, checked by differences)."""
+    rng = np.random.default_rng(12)
+    m = rng.standard_normal((3, 3))
+    a, b = m @ m.T + 3 * np.eye(3), rng.standard_normal(3)
+
+    def grad_np(a):
+        x = np.linalg.solve(a, b)
+        return -np.outer(np.linalg.solve(a.T, 3 * x ** 2), x)
+
+    fd = np.zeros((3, 3, 3, 3))
+    for i in np.ndindex(3, 3):
+        d = np.zeros((3, 3))
+        d[i] = 1e-6
+        fd[:, :, i[0], i[1]] = (grad_np(a + d) - grad_np(a - d)) / 2e-6
+    jh = np.asarray(jax.hessian(lambda a: jnp.sum(getattr(jsl, solver)(
+        a, b, tol=1e-14)[0] ** 3))(a)) if solver == "cg" else None
+    for form in ("matrix", "matmul_object", "bound_method", "callable_object"):
+        gform = OPERATOR_FORMS[form][0]
+        gh = ad.hessian(lambda a, gform=gform: gnp.sum(getattr(gsl, solver)(
+            gform(a), gnp.asarray(b), tol=1e-14)[0] ** 3))(gnp.asarray(a))
+        if solver == "cg":
+            _close(gh, jh, 1e-7, 1e-9, form)
+            s_ = rng.standard_normal((3, 3))
+            s_ = s_ + s_.T
+            f = [np.sum(np.linalg.solve(a + t * s_, b) ** 3) for t in (-1e-4, 0.0, 1e-4)]
+            np.testing.assert_allclose(np.einsum("ij,ijkl,kl", s_, _h(gh), s_),
+                                       (f[0] - 2 * f[1] + f[2]) / 1e-8, rtol=1e-5)
+        else:
+            _close(gh, fd, 1e-6, 1e-8, form)
+
+
+@pytest.mark.parametrize("solver", ["cg", "bicgstab", "gmres"])
 def test_solver_gradients_with_preconditioner_and_x0(solver):
     """M (a matrix, a function, an object with @) and x0 carry no derivative, as in JAX:
     the gradients in A and b are the implicit ones whatever M and x0 are; M and x0 that are
