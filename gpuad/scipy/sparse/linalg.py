@@ -233,7 +233,9 @@ def cg(A: Any, b: Any, x0: Any = None, *, tol: float = 1e-5, atol: float = 0.0,
        maxiter: int | None = None, M: Any = None) -> tuple[Any, None]:
     """Conjugate gradients for a Hermitian positive definite ``A``
     (``jax.scipy.sparse.linalg.cg``). Stops when ``||r|| <= max(tol * ||b||, atol)`` or after
-    ``maxiter`` steps (default ``10 * b.size``).
+    ``maxiter`` steps (default ``10 * b.size``). Derivatives take ``A`` to stay symmetric
+    (real ``A``: the transposed system is solved by cg itself, as in JAX), so second
+    derivatives along non-symmetric changes of ``A`` are those of the symmetric solve.
 
     Example: ``x, _ = cg(a, b)`` solves ``a @ x = b`` for a positive definite ``a``.
     """
