@@ -377,14 +377,14 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
     """
     from .transforms import jvp
 
-    with _state.no_grad():
-        out = f(initial_guess)
-    _check_tree("f()", "initial_guess", initial_guess, out, shapes=False)
     conv, theta = closure_convert(f, initial_guess)
     _note_reads(theta)
     fc = conv if theta else (lambda x: f(x))
-    _refuse_missed("custom_root", "f", fc(tree_map(_constant, initial_guess),
-                                          *[_constant(t) for t in theta]))
+    # once, on constants, in the caller's grad mode: its structure, and an output still
+    # being differentiated read a value closure_convert could not find
+    out = fc(tree_map(_constant, initial_guess), *[_constant(t) for t in theta])
+    _check_tree("f()", "initial_guess", initial_guess, out, shapes=False)
+    _refuse_missed("custom_root", "f", out)
     r = _Root(fc, _detached(solve, (f, initial_guess)), has_aux)
     t_solve = _detached(tangent_solve, (f, initial_guess))
     op = custom_jvp(r)
