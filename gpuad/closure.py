@@ -42,13 +42,14 @@ def _methods(cls: type) -> list[tuple[str, Any, types.FunctionType]]:
     """The Python functions an object's class (and its bases, not ``object``'s nor builtin
     ones) defines, the first of each name along the MRO, leaving out library code's (see
     ``_library``): ``(name, entry, function)`` with ``entry`` the class-dict value (a
-    function, staticmethod or classmethod)."""
+    function, staticmethod, classmethod, or property whose getter is ``function``)."""
     out: dict[str, tuple[str, Any, types.FunctionType]] = {}
     for c in cls.__mro__:
         if c.__module__ == "builtins":
             continue
         for name, entry in c.__dict__.items():
-            f = entry.__func__ if isinstance(entry, staticmethod | classmethod) else entry
+            f = entry.__func__ if isinstance(entry, staticmethod | classmethod) else \
+                entry.fget if isinstance(entry, property) else entry
             if isinstance(f, types.FunctionType) and name not in out:
                 out[name] = (name, entry, f)
     return [m for m in out.values() if not _library(m[2])]
@@ -227,7 +228,9 @@ class _Rebuilder:
         for name, entry, f in _methods(type(v)):
             new = self.value(f)
             if new is not f:
-                methods[name] = new if entry is f else type(entry)(new)
+                methods[name] = (new if entry is f else
+                                 property(new, entry.fset, entry.fdel, entry.__doc__)
+                                 if isinstance(entry, property) else type(entry)(new))
         if not (changed or methods):
             return v
         try:

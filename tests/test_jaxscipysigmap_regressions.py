@@ -379,3 +379,30 @@ def test_closure_convert_does_not_trip_on_custom_getattr(backend):
     conv, consts = ad.closure_convert(lambda x: p(x), gnp.asarray(1.0))
     assert len(consts) == 1 and consts[0] is w
     assert float(to_numpy(conv(gnp.asarray(2.0), gnp.asarray(5.0)))) == 10.0
+
+
+class _PropertyReader:
+    @property
+    def matrix(self):
+        return _W * 1.0
+
+    def __call__(self, x):
+        return self.matrix @ x
+
+
+def test_closure_convert_looks_into_property_getters(backend):
+    """A property whose getter reads a module-level parameter: hoisted and rebuilt like a
+    method (it was missed: custom_vjp rules fed by closure_convert lost its derivative)."""
+    global _W
+    try:
+        _W = ad.tensor(A0, requires_grad=True)
+        conv, consts = ad.closure_convert(_PropertyReader(), gnp.asarray(B0))
+        assert len(consts) == 1 and consts[0] is _W
+        got = conv(gnp.asarray(B0), gnp.asarray(2 * A0))
+        np.testing.assert_allclose(to_numpy(got), 2 * A0 @ B0, rtol=1e-12)
+        x, _ = cg(_PropertyReader(), gnp.asarray(B0), **TIGHT)
+        gnp.sum(x ** 2).backward()
+        np.testing.assert_allclose(to_numpy(_W.grad), _exact_grad_a(A0, B0), rtol=1e-7,
+                                   atol=1e-12)
+    finally:
+        _W = None
