@@ -315,9 +315,28 @@ def custom_linear_solve(matvec: Callable, b: Any, solve: Callable,
 def _check_matvec_shapes(s: _Solve, b_flat, theta) -> None:
     import gpuad.numpy as gnp
 
-    with _state.no_grad():
-        out = s.mv(s.unravel(gnp.zeros_like(_raw(b_flat))), *[_constant(t) for t in theta])
+    # in the caller's grad mode, on constants: an output still being differentiated read a
+    # value closure_convert could not find
+    out = s.mv(s.unravel(gnp.zeros_like(_raw(b_flat))), *[_constant(t) for t in theta])
+    _refuse_missed("custom_linear_solve", "matvec", out)
     _check_tree("matvec()", "b", s.like, out)
+
+
+def _refuse_missed(fn: str, what: str, out: Any) -> None:
+    """Refuse an output of ``what`` that depends on a differentiated value not among the
+    values hoisted from its closure: its derivative would silently go through the solver's
+    iterations (or be lost) instead of the implicit rule."""
+    from .engine import GradError
+
+    for leaf in tree_flatten(out)[0]:
+        if isinstance(leaf, Tensor) and (leaf.requires_grad or leaf._tan):
+            raise GradError(
+                f"{fn}: {what} reads a value being differentiated that is not among the values "
+                f"found in its closure (closure cells, defaults, the globals it names, the "
+                f"attributes of the objects it holds and their classes' methods), so its "
+                f"derivative could not be the implicit one. Hold the value in a closure "
+                f"variable or an instance attribute (not a class attribute or a container "
+                f"gpuad cannot look into), or pass it as an argument")
 
 
 # ---- custom_root ------------------------------------------------------------------------------
@@ -358,12 +377,14 @@ def custom_root(f: Callable, initial_guess: Any, solve: Callable, tangent_solve:
     """
     from .transforms import jvp
 
-    with _state.no_grad():
-        out = f(initial_guess)
-    _check_tree("f()", "initial_guess", initial_guess, out, shapes=False)
     conv, theta = closure_convert(f, initial_guess)
     _note_reads(theta)
     fc = conv if theta else (lambda x: f(x))
+    # once, on constants, in the caller's grad mode: its structure, and an output still
+    # being differentiated read a value closure_convert could not find
+    out = fc(tree_map(_constant, initial_guess), *[_constant(t) for t in theta])
+    _check_tree("f()", "initial_guess", initial_guess, out, shapes=False)
+    _refuse_missed("custom_root", "f", out)
     r = _Root(fc, _detached(solve, (f, initial_guess)), has_aux)
     t_solve = _detached(tangent_solve, (f, initial_guess))
     op = custom_jvp(r)

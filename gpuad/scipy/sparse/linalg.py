@@ -1,8 +1,10 @@
 """Iterative linear solvers with ``jax.scipy.sparse.linalg``'s signatures: ``cg``,
 ``bicgstab`` and ``gmres``.
 
-``A`` is a square matrix or a function computing ``A @ x`` (``b`` and ``x`` may then be
-pytrees); ``M`` a preconditioner in the same forms. Each returns ``(x, info)`` with ``info``
+``A`` is a square matrix (acting on ``b``'s first axis: ``b`` may be 2-D), a function
+computing ``A @ x`` (``b`` and ``x`` may then be pytrees) or an object with ``@`` (a linear
+operator; the values it holds in attributes are differentiated as a closure's are); ``M`` a
+preconditioner in the same forms. Each returns ``(x, info)`` with ``info``
 ``None``, as JAX does. The solution is differentiated implicitly through
 :func:`gpuad.lax.custom_linear_solve`: the gradient with respect to ``b`` and to the values
 ``A`` reads (a matrix, the parameters a matvec closes over) solves the transposed system
@@ -24,9 +26,12 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ... import lax
 from ... import numpy as gnp
 from ...flatten_util import ravel_pytree
+from ...tensor import Tensor
 from ...tree import tree_flatten, tree_map
 from .._absent import absent_names
 
@@ -37,15 +42,28 @@ def _identity(x):
     return x
 
 
+def _is_matrix(A: Any) -> bool:
+    return isinstance(A, Tensor | np.ndarray) or hasattr(A, "__cuda_array_interface__")
+
+
 def _matvec(A: Any, what: str) -> Callable:
-    """``A`` as a function ``x -> A @ x``: a function as it is, a 2-D matrix by ``dot``."""
+    """``A`` as a function ``x -> A @ x``: a function as it is, a square matrix by ``dot``,
+    another object with ``@`` (a linear operator) by its bound ``__matmul__``, as JAX."""
     if callable(A):
         return A
-    shape = getattr(A, "shape", None)
-    if shape is None or len(shape) != 2 or shape[0] != shape[1]:
-        raise ValueError(f"{what} must be a function or a square 2-D matrix, got "
-                         f"{type(A).__name__} of shape {shape}")
-    return functools.partial(gnp.dot, A)
+    if _is_matrix(A) or hasattr(A, "__matmul__"):
+        shape = getattr(A, "shape", None)
+        if _is_matrix(A) or shape is not None:
+            shape = tuple(shape)
+            if len(shape) != 2 or shape[0] != shape[1]:
+                raise ValueError(f"{what}: linear operator must be a square matrix, but has "
+                                 f"shape: {shape}")
+        return functools.partial(gnp.dot, A) if _is_matrix(A) else A.__matmul__
+    hint = (f"; pass its matvec method itself ({what}.matvec)"
+            if callable(getattr(A, "matvec", None)) else
+            "; pass gpuad.numpy.asarray of a matrix" if isinstance(A, list | tuple) else "")
+    raise TypeError(f"{what}: linear operator must be either a function or ndarray (or an "
+                    f"object with @), got {type(A).__name__}{hint}")
 
 
 def _dot_real(a, b):
@@ -187,8 +205,11 @@ def _isolve(solver, A, b, x0, *, tol, atol, maxiter, M, symmetric_if_real, **kw)
         raise ValueError("x0 and b must have matching tree structure and shapes")
     b_flat, unravel = ravel_pytree(b)
     x0_flat = ravel_pytree(x0)[0]
+    # a matrix (or operator with a shape) acts on b's first axis: b may be 2-D, as in JAX
+    rows = tuple(gnp.shape(b_leaves[0]))[:1] if len(b_leaves) == 1 else None
     for what, m in (("A", A), ("M", M)):
-        if not callable(m) and m is not None and tuple(m.shape)[1] != b_flat.shape[0]:
+        if (not callable(m) and getattr(m, "shape", None) is not None and rows is not None
+                and (tuple(m.shape)[1],) != rows):
             raise ValueError(f"{solver.__name__.strip('_').split('_')[0]}: shapes of {what} "
                              f"{tuple(m.shape)} and b {tuple(gnp.shape(b))} are incompatible")
     if maxiter is None:
@@ -212,7 +233,9 @@ def cg(A: Any, b: Any, x0: Any = None, *, tol: float = 1e-5, atol: float = 0.0,
        maxiter: int | None = None, M: Any = None) -> tuple[Any, None]:
     """Conjugate gradients for a Hermitian positive definite ``A``
     (``jax.scipy.sparse.linalg.cg``). Stops when ``||r|| <= max(tol * ||b||, atol)`` or after
-    ``maxiter`` steps (default ``10 * b.size``).
+    ``maxiter`` steps (default ``10 * b.size``). Derivatives take ``A`` to stay symmetric
+    (real ``A``: the transposed system is solved by cg itself, as in JAX), so second
+    derivatives along non-symmetric changes of ``A`` are those of the symmetric solve.
 
     Example: ``x, _ = cg(a, b)`` solves ``a @ x = b`` for a positive definite ``a``.
     """
@@ -240,6 +263,9 @@ def gmres(A: Any, b: Any, x0: Any = None, *, tol: float = 1e-5, atol: float = 0.
 
     Example: ``x, _ = gmres(a, b, tol=1e-10, restart=10)``
     """
+    if isinstance(restart, bool) or int(restart) != restart or restart < 1:
+        raise ValueError(f"gmres: restart (the Krylov steps per cycle) must be a positive "
+                         f"integer, got {restart!r}")
     if solve_method not in ("batched", "incremental"):
         raise ValueError(f"gmres: solve_method must be 'batched' or 'incremental', got "
                          f"{solve_method!r}")
