@@ -14,17 +14,26 @@ weights and data, comparing losses, gradients and parameters at every step:
   ``F.cross_entropy(.., ignore_index=-1)``, the inference path ``h[:, [-1], :]``),
   ``configure_optimizers`` (AdamW over decay and no-decay groups chosen by ``p.dim()``) and
   ``generate`` under ``torch.inference_mode`` (``topk``, the top-k crop
-  ``logits[logits < v[:, [-1]]] = -float('Inf')``).
+  ``logits[logits < v[:, [-1]]] = -float('Inf')``);
+- johnma2006/mamba-minimal ``model.py`` (commit 03de542a): ``ModelArgs.__post_init__`` (the
+  ``dt_rank='auto'`` and padded vocabulary), ``Mamba`` (tied ``lm_head``), ``ResidualBlock``,
+  ``MambaBlock`` (``split(split_size=[..], dim=-1)``, a depthwise causal ``Conv1d`` with
+  ``groups=d_inner`` and ``padding=d_conv - 1`` cut to ``[:, :, :l]``, ``A_log`` from
+  ``repeat(torch.arange(..), 'n -> d n')``, ``F.softplus``, ``selective_scan``: ``exp`` of an
+  einsum, the sequential scan over ``deltaA[:, i] * x + deltaB_u[:, i]`` and ``torch.stack``)
+  and ``RMSNorm``, trained a few AdamW steps on a next-token loss (the program has no loop).
+  einops is not a dependency here: ``rearrange``/``repeat``/``einsum`` are a small stand-in
+  over each library's own ``einsum``/``permute``/``expand`` for the patterns the program uses.
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
 torch's initial ``state_dict``. Tolerance 1e-9 relative: float64 rounding through a few
 thousand operations. Differences from the originals: sizes are tiny; dropout runs at ``p=0``
-(the libraries draw different masks); llama2.c's ``.float()`` (an upcast from half precision
-to float32 around the norm, the rotation and the softmax) is ``.double()``: the run is in
-float64 throughout; ``generate`` samples at temperature 0 (``topk``), and
-with ``temperature``/``top_k`` the probabilities before ``torch.multinomial`` are compared
-(the libraries draw differently).
+(the libraries draw different masks); llama2.c's and mamba-minimal's ``.float()`` (an upcast
+from half precision to float32 around the norm, the rotation, the softmax and the scan) is
+``.double()``: the run is in float64 throughout; ``generate`` samples at temperature 0
+(``topk``), and with ``temperature``/``top_k`` the probabilities before ``torch.multinomial``
+are compared (the libraries draw differently).
 """
 
 from __future__ import annotations
@@ -92,6 +101,7 @@ def _torch_T(torch):
         cat=torch.cat,
         stack=torch.stack,
         matmul=torch.matmul,
+        einsum=torch.einsum,
         topk=torch.topk,
         softmax=torch.softmax,
         long=torch.long,
@@ -133,6 +143,7 @@ def _gpuad_T():
         cat=lambda xs, dim=0: gnp.concatenate(xs, axis=dim),
         stack=lambda xs, dim=0: gnp.stack(xs, axis=dim),
         matmul=gnp.matmul,
+        einsum=gnp.einsum,
         topk=lambda x, k, dim=-1: x.topk(k, dim),
         softmax=lambda x, dim: F.softmax(x, dim=dim),
         long=np.int64,
@@ -511,4 +522,196 @@ def test_llama2c_model(torch, backend, flash):
     _same_models(gmodel, tmodel, grads=False, **tol)
     # the generated sequences ran past max_seq_len: the crop idx[:, -max_seq_len:] was taken
     assert glog["generated"][0].shape == (2, 13)
+    assert glog["loss"][-1] < glog["loss"][0]
+
+
+# ---- johnma2006/mamba-minimal model.py --------------------------------------------------------
+
+
+def _einops(T):
+    """The three einops calls of mamba-minimal, over the library's own einsum/permute/expand."""
+
+    def _sides(pattern):
+        left, right = pattern.split("->")
+        return left.split(), right.split()
+
+    def rearrange(x, pattern):
+        left, right = _sides(pattern)
+        return x.permute(*[left.index(n) for n in right])
+
+    def repeat(x, pattern, **sizes):
+        left, right = _sides(pattern)
+        shape = [x.shape[left.index(n)] if n in left else sizes[n] for n in right]
+        view = [x.shape[left.index(n)] if n in left else 1 for n in right]
+        return x.reshape(view).expand(*shape).contiguous()
+
+    def einsum(*args):
+        *xs, pattern = args
+        ins, out = pattern.split("->")
+        names = sorted({n for part in ins.split(",") for n in part.split()})
+        letter = {n: chr(ord("a") + i) for i, n in enumerate(names)}
+        spec = ",".join("".join(letter[n] for n in p.split()) for p in ins.split(","))
+        return T.einsum(spec + "->" + "".join(letter[n] for n in out.split()), *xs)
+
+    return rearrange, repeat, einsum
+
+
+@dataclass
+class MambaArgs:
+    d_model: int
+    n_layer: int
+    vocab_size: int
+    d_state: int = 16
+    expand: int = 2
+    dt_rank: int | str = "auto"
+    d_conv: int = 4
+    pad_vocab_size_multiple: int = 8
+    conv_bias: bool = True
+    bias: bool = False
+
+    def __post_init__(self):
+        self.d_inner = int(self.expand * self.d_model)
+        if self.dt_rank == "auto":
+            self.dt_rank = math.ceil(self.d_model / 16)
+        if self.vocab_size % self.pad_vocab_size_multiple != 0:
+            self.vocab_size += (
+                self.pad_vocab_size_multiple - self.vocab_size % self.pad_vocab_size_multiple
+            )
+
+
+def _mamba_classes(T):
+    nn, F = T.nn, T.F
+    rearrange, repeat, einsum = _einops(T)
+
+    class Mamba(nn.Module):
+        def __init__(self, args):
+            super().__init__()
+            self.args = args
+            self.embedding = nn.Embedding(args.vocab_size, args.d_model)
+            self.layers = nn.ModuleList([ResidualBlock(args) for _ in range(args.n_layer)])
+            self.norm_f = RMSNorm(args.d_model)
+            self.lm_head = nn.Linear(args.d_model, args.vocab_size, bias=False)
+            self.lm_head.weight = self.embedding.weight
+
+        def forward(self, input_ids):
+            x = self.embedding(input_ids)
+            for layer in self.layers:
+                x = layer(x)
+            x = self.norm_f(x)
+            logits = self.lm_head(x)
+            return logits
+
+    class ResidualBlock(nn.Module):
+        def __init__(self, args):
+            super().__init__()
+            self.args = args
+            self.mixer = MambaBlock(args)
+            self.norm = RMSNorm(args.d_model)
+
+        def forward(self, x):
+            output = self.mixer(self.norm(x)) + x
+            return output
+
+    class MambaBlock(nn.Module):
+        def __init__(self, args):
+            super().__init__()
+            self.args = args
+            self.in_proj = nn.Linear(args.d_model, args.d_inner * 2, bias=args.bias)
+            self.conv1d = nn.Conv1d(
+                in_channels=args.d_inner,
+                out_channels=args.d_inner,
+                bias=args.conv_bias,
+                kernel_size=args.d_conv,
+                groups=args.d_inner,
+                padding=args.d_conv - 1,
+            )
+            self.x_proj = nn.Linear(args.d_inner, args.dt_rank + args.d_state * 2, bias=False)
+            self.dt_proj = nn.Linear(args.dt_rank, args.d_inner, bias=True)
+            A = repeat(T.arange(1, args.d_state + 1), "n -> d n", d=args.d_inner)
+            self.A_log = nn.Parameter(T.log(A))
+            self.D = nn.Parameter(T.ones(args.d_inner))
+            self.out_proj = nn.Linear(args.d_inner, args.d_model, bias=args.bias)
+
+        def forward(self, x):
+            (b, l, d) = x.shape
+            x_and_res = self.in_proj(x)
+            (x, res) = x_and_res.split(split_size=[self.args.d_inner, self.args.d_inner], dim=-1)
+            x = rearrange(x, "b l d_in -> b d_in l")
+            x = self.conv1d(x)[:, :, :l]
+            x = rearrange(x, "b d_in l -> b l d_in")
+            x = F.silu(x)
+            y = self.ssm(x)
+            y = y * F.silu(res)
+            output = self.out_proj(y)
+            return output
+
+        def ssm(self, x):
+            (d_in, n) = self.A_log.shape
+            A = -T.exp(self.A_log.double())
+            D = self.D.double()
+            x_dbl = self.x_proj(x)
+            (delta, B, C) = x_dbl.split(split_size=[self.args.dt_rank, n, n], dim=-1)
+            delta = F.softplus(self.dt_proj(delta))
+            y = self.selective_scan(x, delta, A, B, C, D)
+            return y
+
+        def selective_scan(self, u, delta, A, B, C, D):
+            (b, l, d_in) = u.shape
+            n = A.shape[1]
+            deltaA = T.exp(einsum(delta, A, "b l d_in, d_in n -> b l d_in n"))
+            deltaB_u = einsum(delta, B, u, "b l d_in, b l n, b l d_in -> b l d_in n")
+            x = T.zeros((b, d_in, n))
+            ys = []
+            for i in range(l):
+                x = deltaA[:, i] * x + deltaB_u[:, i]
+                y = einsum(x, C[:, i, :], "b d_in n, b n -> b d_in")
+                ys.append(y)
+            y = T.stack(ys, dim=1)
+            y = y + u * D
+            return y
+
+    class RMSNorm(nn.Module):
+        def __init__(self, d_model: int, eps: float = 1e-5):
+            super().__init__()
+            self.eps = eps
+            self.weight = nn.Parameter(T.ones(d_model))
+
+        def forward(self, x):
+            output = x * T.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+            return output
+
+    return Mamba
+
+
+def _mamba_program(T, tokens, state=None, steps=3):
+    args = MambaArgs(d_model=8, n_layer=2, vocab_size=13, d_state=4, d_conv=3)
+    assert (args.vocab_size, args.dt_rank, args.d_inner) == (16, 1, 16)
+    model = _mamba_classes(T)(args)
+    assert model.lm_head.weight is model.embedding.weight
+    if state is not None:
+        state(model)
+    initial = copy.deepcopy(model)
+    optimizer = T.optim.AdamW(model.parameters(), lr=1e-2)
+    X = T.tensor(tokens)
+    log = {"loss": [], "grads": [], "logits": []}
+    for _ in range(steps):
+        logits = model(X[:, :-1])
+        loss = T.F.cross_entropy(logits.reshape(-1, logits.shape[-1]), X[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        log["loss"].append(loss.item())
+        log["grads"].append([p.grad.detach().clone() for p in model.parameters()])
+        optimizer.step()
+    with T.no_grad():
+        log["logits"].append(model(X))
+    return model, initial, log
+
+
+def test_mamba_minimal(torch, backend):
+    tol = _tol(backend)
+    tokens = R.integers(0, 13, size=(2, 7))
+    tmodel, tinit, tlog = _mamba_program(_torch_T(torch), tokens)
+    gmodel, _, glog = _mamba_program(_gpuad_T(), tokens, state=lambda m: _load(m, tinit))
+    _same_logs(glog, tlog, **tol)
+    _same_models(gmodel, tmodel, **tol)
     assert glog["loss"][-1] < glog["loss"][0]
