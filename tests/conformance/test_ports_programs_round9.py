@@ -2,7 +2,7 @@
 weights and data, comparing losses, gradients and parameters at every step:
 
 - karpathy/llama2.c ``model.py`` (commit c05b45a5): ``ModelArgs``, ``RMSNorm``
-  (``torch.rsqrt`` of ``x.pow(2).mean(-1, keepdim=True)``, ``.double()``, ``type_as``),
+  (``torch.rsqrt`` of ``x.pow(2).mean(-1, keepdim=True)``, ``.float()``, ``type_as``),
   ``precompute_freqs_cis`` (``torch.outer``), ``reshape_for_broadcast`` (``view`` of a shape
   list), ``apply_rotary_emb`` (``reshape(x.shape[:-1] + (-1, 2)).unbind(-1)``, ``torch.stack``
   and ``flatten(3)``), ``repeat_kv`` (``x[:, :, :, None, :].expand(...).reshape(...)``),
@@ -23,7 +23,22 @@ weights and data, comparing losses, gradients and parameters at every step:
   einsum, the sequential scan over ``deltaA[:, i] * x + deltaB_u[:, i]`` and ``torch.stack``)
   and ``RMSNorm``, trained a few AdamW steps on a next-token loss (the program has no loop).
   einops is not a dependency here: ``rearrange``/``repeat``/``einsum`` are a small stand-in
-  over each library's own ``einsum``/``permute``/``expand`` for the patterns the program uses.
+  over each library's own ``einsum``/``permute``/``expand`` for the patterns the program uses;
+- greydanus/hamiltonian-nn ``hnn.py`` (commit 4009db67), ``nn_models.py`` (bbd2283e),
+  ``utils.py`` (ef9f8d93) and ``experiment-spring/train.py`` and ``data.py`` (702d88f8,
+  4009db67): the spring data set (``autograd.grad`` of the Hamiltonian inside SciPy's
+  ``solve_ivp``, in HIPS autograd and in gpuad), ``MLP`` (``orthogonal_`` init, the
+  ``choose_nonlinearity`` table), ``HNN`` (``y.split(1, 1)``, the vector field by
+  ``torch.autograd.grad(F.sum(), x, create_graph=True)`` times ``torch.eye`` or ``M.t()``,
+  ``permutation_tensor`` both ways: ``torch.cat`` of ``eye`` slices, or the Levi-Civita form by
+  in-place ``M *= ...``, ``M[::2] *= -1``, ``M[i, j] *= -1``), the baseline, ``rk4`` and
+  ``integrate_model``, trained by ``train``'s loop (Adam with ``weight_decay``, the test loss
+  of a second graph through the input) with every nonlinearity and field type.
+  ``train.py`` calls ``rk4_time_derivative(x)`` without ``dt`` (a ``TypeError``): the port
+  gives ``dt=0.1``; its final ``train_dist.std()`` is torch's unbiased one, written
+  ``std(correction=1)`` (gpuad's ``x.std()`` is NumPy's, docs/porting.md), and
+  ``integrate_model``'s ``model.time_derivative(x).data.numpy()`` is ``.detach().numpy()``
+  (gpuad's ``x.data`` is the backend array).
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
@@ -92,6 +107,11 @@ def _torch_T(torch):
         outer=torch.outer,
         rsqrt=torch.rsqrt,
         exp=torch.exp,
+        eye=torch.eye,
+        zeros_like=torch.zeros_like,
+        grad=torch.autograd.grad,
+        relu=torch.relu,
+        sigmoid=torch.sigmoid,
         log=torch.log,
         sin=torch.sin,
         cos=torch.cos,
@@ -134,6 +154,11 @@ def _gpuad_T():
         outer=lambda a, b: ad.tensor(gnp.outer(a, b)),
         rsqrt=lambda x: x.rsqrt(),
         exp=gnp.exp,
+        eye=lambda *n: ad.tensor(gnp.eye(*n)),
+        zeros_like=lambda x: ad.tensor(gnp.zeros_like(x)),
+        grad=ad.autograd.grad,
+        relu=lambda x: x.relu(),
+        sigmoid=lambda x: x.sigmoid(),
         log=gnp.log,
         sin=gnp.sin,
         cos=gnp.cos,
@@ -715,3 +740,259 @@ def test_mamba_minimal(torch, backend):
     _same_logs(glog, tlog, **tol)
     _same_models(gmodel, tmodel, **tol)
     assert glog["loss"][-1] < glog["loss"][0]
+
+
+# ---- greydanus/hamiltonian-nn: hnn.py, nn_models.py, utils.py, experiment-spring ----------------
+
+
+def _spring_data(A, seed=0, samples=4, test_split=0.5, **kwargs):
+    """experiment-spring/data.py over ``A`` (autograd's or gpuad's grad and numpy)."""
+    import scipy.integrate
+
+    grad, np_ = A
+    solve_ivp = scipy.integrate.solve_ivp
+
+    def hamiltonian_fn(coords):
+        q, p = np_.split(coords, 2)
+        H = p**2 + q**2
+        return H
+
+    def dynamics_fn(t, coords):
+        dcoords = grad(lambda c: hamiltonian_fn(c).sum())(coords)
+        dqdt, dpdt = np_.split(dcoords, 2)
+        S = np_.concatenate([dpdt, -dqdt], axis=-1)
+        return np.asarray(S)
+
+    def get_trajectory(t_span=(0, 3), timescale=10, radius=None, y0=None, noise_std=0.1):
+        t_eval = np.linspace(t_span[0], t_span[1], int(timescale * (t_span[1] - t_span[0])))
+        if y0 is None:
+            y0 = rng.rand(2) * 2 - 1
+        if radius is None:
+            radius = rng.rand() * 0.9 + 0.1
+        y0 = y0 / np.sqrt((y0**2).sum()) * radius
+        spring_ivp = solve_ivp(
+            fun=dynamics_fn, t_span=t_span, y0=y0, t_eval=t_eval, rtol=1e-10, **kwargs
+        )
+        q, p = spring_ivp["y"][0], spring_ivp["y"][1]
+        dydt = [dynamics_fn(None, y) for y in spring_ivp["y"].T]
+        dydt = np.stack(dydt).T
+        dqdt, dpdt = np.split(dydt, 2)
+        q += rng.randn(*q.shape) * noise_std
+        p += rng.randn(*p.shape) * noise_std
+        return q, p, dqdt, dpdt, t_eval
+
+    rng = np.random.RandomState(seed)
+    xs, dxs = [], []
+    for _ in range(samples):
+        x, y, dx, dy, t = get_trajectory()
+        xs.append(np.stack([x, y]).T)
+        dxs.append(np.stack([dx, dy]).T)
+    data = {"x": np.concatenate(xs), "dx": np.concatenate(dxs).squeeze()}
+    split_ix = int(len(data["x"]) * test_split)
+    split_data = {}
+    for k in ["x", "dx"]:
+        split_data[k], split_data["test_" + k] = data[k][:split_ix], data[k][split_ix:]
+    return split_data
+
+
+def _hnn_classes(T):
+    nn, F = T.nn, T.F
+
+    def choose_nonlinearity(name):
+        nl = None
+        if name == "tanh":
+            nl = T.tanh
+        elif name == "relu":
+            nl = T.relu
+        elif name == "sigmoid":
+            nl = T.sigmoid
+        elif name == "softplus":
+            nl = F.softplus
+        elif name == "selu":
+            nl = F.selu
+        elif name == "elu":
+            nl = F.elu
+        elif name == "swish":
+            nl = lambda x: x * T.sigmoid(x)  # noqa: E731
+        else:
+            raise ValueError("nonlinearity not recognized")
+        return nl
+
+    class MLP(nn.Module):
+        def __init__(self, input_dim, hidden_dim, output_dim, nonlinearity="tanh"):
+            super().__init__()
+            self.linear1 = nn.Linear(input_dim, hidden_dim)
+            self.linear2 = nn.Linear(hidden_dim, hidden_dim)
+            self.linear3 = nn.Linear(hidden_dim, output_dim, bias=None)
+            for lin in [self.linear1, self.linear2, self.linear3]:
+                nn.init.orthogonal_(lin.weight)
+            self.nonlinearity = choose_nonlinearity(nonlinearity)
+
+        def forward(self, x, separate_fields=False):
+            h = self.nonlinearity(self.linear1(x))
+            h = self.nonlinearity(self.linear2(h))
+            return self.linear3(h)
+
+    def rk4(fun, y0, t, dt, *args, **kwargs):
+        dt2 = dt / 2.0
+        k1 = fun(y0, t, *args, **kwargs)
+        k2 = fun(y0 + dt2 * k1, t + dt2, *args, **kwargs)
+        k3 = fun(y0 + dt2 * k2, t + dt2, *args, **kwargs)
+        k4 = fun(y0 + dt * k3, t + dt, *args, **kwargs)
+        dy = dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return dy
+
+    class HNN(nn.Module):
+        def __init__(
+            self,
+            input_dim,
+            differentiable_model,
+            field_type="solenoidal",
+            baseline=False,
+            assume_canonical_coords=True,
+        ):
+            super().__init__()
+            self.baseline = baseline
+            self.differentiable_model = differentiable_model
+            self.assume_canonical_coords = assume_canonical_coords
+            self.M = self.permutation_tensor(input_dim)
+            self.field_type = field_type
+
+        def forward(self, x):
+            if self.baseline:
+                return self.differentiable_model(x)
+            y = self.differentiable_model(x)
+            assert y.dim() == 2 and y.shape[1] == 2, "Output tensor should have shape [batch, 2]"
+            return y.split(1, 1)
+
+        def rk4_time_derivative(self, x, dt):
+            return rk4(fun=self.time_derivative, y0=x, t=0, dt=dt)
+
+        def time_derivative(self, x, t=None, separate_fields=False):
+            if self.baseline:
+                return self.differentiable_model(x)
+            F1, F2 = self.forward(x)
+            conservative_field = T.zeros_like(x)
+            solenoidal_field = T.zeros_like(x)
+            if self.field_type != "solenoidal":
+                dF1 = T.grad(F1.sum(), x, create_graph=True)[0]
+                conservative_field = dF1 @ T.eye(*self.M.shape)
+            if self.field_type != "conservative":
+                dF2 = T.grad(F2.sum(), x, create_graph=True)[0]
+                solenoidal_field = dF2 @ self.M.t()
+            if separate_fields:
+                return [conservative_field, solenoidal_field]
+            return conservative_field + solenoidal_field
+
+        def permutation_tensor(self, n):
+            M = None
+            if self.assume_canonical_coords:
+                M = T.eye(n)
+                M = T.cat([M[n // 2 :], -M[: n // 2]])
+            else:
+                M = T.ones(n, n)
+                M *= 1 - T.eye(n)
+                M[::2] *= -1
+                M[:, ::2] *= -1
+                for i in range(n):
+                    for j in range(i + 1, n):
+                        M[i, j] *= -1
+            return M
+
+    return MLP, HNN
+
+
+def _hnn_program(T, data, nonlinearity, field_type, baseline, canonical, state=None, steps=4):
+    MLP, HNN = _hnn_classes(T)
+
+    def L2_loss(u, v):
+        return (u - v).pow(2).mean()
+
+    input_dim = data["x"].shape[1]
+    output_dim = input_dim if baseline else 2
+    nn_model = MLP(input_dim, 12, output_dim, nonlinearity)
+    model = HNN(
+        input_dim,
+        differentiable_model=nn_model,
+        field_type=field_type,
+        baseline=baseline,
+        assume_canonical_coords=canonical,
+    )
+    if state is not None:
+        state(model)
+    initial = copy.deepcopy(model)
+    optim = T.optim.Adam(model.parameters(), 1e-2, weight_decay=1e-4)
+    x = T.tensor(data["x"], requires_grad=True)
+    test_x = T.tensor(data["test_x"], requires_grad=True)
+    dxdt = T.Tensor(data["dx"])
+    test_dxdt = T.Tensor(data["test_dx"])
+    stats = {"train_loss": [], "test_loss": [], "grads": [], "M": [model.M], "rk4": []}
+    for _ in range(steps + 1):
+        dxdt_hat = model.time_derivative(x)
+        loss = L2_loss(dxdt, dxdt_hat)
+        loss.backward()
+        stats["grads"].append([p.grad.detach().clone() for p in model.parameters()])
+        optim.step()
+        optim.zero_grad()
+        test_dxdt_hat = model.time_derivative(test_x)
+        test_loss = L2_loss(test_dxdt, test_dxdt_hat)
+        stats["train_loss"].append(loss.item())
+        stats["test_loss"].append(test_loss.item())
+    train_dxdt_hat = model.time_derivative(x)
+    train_dist = (dxdt - train_dxdt_hat) ** 2
+    # differs: gpuad's x.std() is NumPy's (ddof=0, docs/porting.md); torch's is unbiased
+    stats["final"] = [train_dist.mean().item(), train_dist.std(correction=1).item()]
+    # the --use_rk4 path (train.py calls it without dt, which raises: given dt=0.1 here)
+    loss = L2_loss(dxdt, model.rk4_time_derivative(x, 0.1) / 0.1)
+    loss.backward()
+    stats["rk4"] = [loss.item()] + [p.grad.detach().clone() for p in model.parameters()]
+    # utils.integrate_model: solve_ivp over the learned field, one state at a time
+    import scipy.integrate
+
+    def integrate_model(model, t_span, y0, fun=None, **kwargs):
+        def default_fun(t, np_x):
+            x = T.tensor(np_x, requires_grad=True)
+            x = x.view(1, np.size(np_x))
+            # differs: gpuad's x.data is the backend array (docs/porting.md): .detach()
+            dx = model.time_derivative(x).detach().numpy().reshape(-1)
+            return dx
+
+        fun = default_fun if fun is None else fun
+        return scipy.integrate.solve_ivp(fun=fun, t_span=t_span, y0=y0, **kwargs)
+
+    path = integrate_model(model, [0, 1], data["test_x"][0], t_eval=[0.5, 1.0], rtol=1e-8)
+    stats["orbit"] = [path["y"]]
+    if not baseline:
+        parts = model.time_derivative(test_x, separate_fields=True)
+        stats["fields"] = [p.detach() for p in parts]
+    return model, initial, stats
+
+
+@pytest.mark.parametrize(
+    "nonlinearity, field_type, baseline, canonical",
+    [
+        ("tanh", "solenoidal", False, True),
+        ("softplus", "both", False, True),
+        ("selu", "conservative", False, False),
+        ("elu", "both", False, False),
+        ("swish", "solenoidal", False, True),
+        ("sigmoid", "both", False, True),
+        ("tanh", "solenoidal", True, True),
+    ],
+)
+def test_hamiltonian_nn(torch, backend, nonlinearity, field_type, baseline, canonical):
+    import autograd
+    import autograd.numpy as anp
+
+    tol = _tol(backend)
+    data = _spring_data((autograd.grad, anp))
+    gdata = _spring_data((ad.grad, gnp))
+    for k in data:
+        np.testing.assert_allclose(gdata[k], data[k], rtol=1e-12, atol=1e-14, err_msg=k)
+    if not canonical:  # the Levi-Civita form of permutation_tensor, in 4 dimensions
+        data = {k: np.concatenate([v, v[:, ::-1] * 0.5], axis=1) for k, v in data.items()}
+    args = (nonlinearity, field_type, baseline, canonical)
+    tmodel, tinit, tlog = _hnn_program(_torch_T(torch), data, *args)
+    gmodel, _, glog = _hnn_program(_gpuad_T(), data, *args, state=lambda m: _load(m, tinit))
+    _same_logs(glog, tlog, **tol)
+    _same_models(gmodel, tmodel, **tol)
