@@ -38,7 +38,31 @@ weights and data, comparing losses, gradients and parameters at every step:
   gives ``dt=0.1``; its final ``train_dist.std()`` is torch's unbiased one, written
   ``std(correction=1)`` (gpuad's ``x.std()`` is NumPy's, docs/porting.md), and
   ``integrate_model``'s ``model.time_derivative(x).data.numpy()`` is ``.detach().numpy()``
-  (gpuad's ``x.data`` is the backend array).
+  (gpuad's ``x.data`` is the backend array);
+- harvardnlp/annotated-transformer ``the_annotated_transformer.py`` (commit 0a91a254):
+  ``EncoderDecoder``, ``Generator``, ``clones`` (``copy.deepcopy`` into ``nn.ModuleList``), the
+  notebook's ``LayerNorm`` (``x.std(-1, keepdim=True)``, torch's unbiased one),
+  ``SublayerConnection``, encoder and decoder layers and stacks, ``subsequent_mask``
+  (``triu(..).type(torch.uint8) == 0``), ``attention`` (``masked_fill(mask == 0, -1e9)``,
+  ``scores.softmax(dim=-1)``), ``MultiHeadedAttention`` (``view``/``transpose(1, 2)``, the
+  kept ``self.attn``), ``PositionwiseFeedForward``, ``Embeddings``, ``PositionalEncoding``
+  (strided writes, ``requires_grad_(False)`` of a buffer slice), ``make_model``
+  (``xavier_uniform_``), ``Batch`` (``make_std_mask``: ``&`` of a bool mask and
+  ``type_as(tgt_mask.data)``, ``ntokens`` by ``.data.sum()``), ``run_epoch`` with
+  ``TrainState``, ``DummyOptimizer`` (a ``torch.optim.Optimizer`` subclass that never calls
+  ``super().__init__``) and ``DummyScheduler``, ``rate`` under ``LambdaLR``,
+  ``LabelSmoothing`` (``fill_``, ``scatter_``, a column write, ``torch.nonzero`` and
+  ``index_fill_``, ``KLDivLoss(reduction="sum")``) with ``example_label_smoothing`` and the
+  penalization curve (``log`` of zeros: ``-inf`` inputs), ``SimpleLossCompute``
+  (``sloss.data * norm``), ``data_gen``, ``example_simple_model`` (two epochs of training and
+  evaluation) and ``greedy_decode`` (``torch.max(prob, dim=1)``, ``fill_``,
+  ``next_word.data[0]``), and Part 3's ``collate_batch`` (``F.pad(.., value=pad_id)`` of
+  ``torch.cat`` rows, ``torch.stack``) feeding one ``train+log`` step. The notebook's
+  ``make_model`` builds ``MultiHeadedAttention(h, d_model)`` with its default dropout 0.1
+  whatever ``dropout`` it is given: the port passes ``dropout`` (0 here); ``LabelSmoothing``'s
+  ``x.data.clone()`` and ``target.data`` are ``x.detach().clone()`` and ``target.detach()``
+  (gpuad's ``x.data`` is the backend array; the ``.data`` reads of numbers are kept);
+  ``data_gen``'s ``torch.randint`` draws come from NumPy.
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
@@ -125,6 +149,17 @@ def _torch_T(torch):
         topk=torch.topk,
         softmax=torch.softmax,
         long=torch.long,
+        uint8=torch.uint8,
+        int64=torch.int64,
+        LongTensor=lambda a: torch.tensor(np.asarray(a), dtype=torch.long),
+        FloatTensor=lambda a: torch.tensor(np.asarray(a, dtype=float)),
+        empty=torch.empty,
+        nonzero=torch.nonzero,
+        max=lambda x, dim: torch.max(x, dim=dim),
+        sum=torch.sum,
+        pad=torch.nn.functional.pad,
+        LambdaLR=torch.optim.lr_scheduler.LambdaLR,
+        Optimizer=torch.optim.Optimizer,
         no_grad=torch.no_grad,
         inference_mode=torch.inference_mode,
     )
@@ -172,6 +207,17 @@ def _gpuad_T():
         topk=lambda x, k, dim=-1: x.topk(k, dim),
         softmax=lambda x, dim: F.softmax(x, dim=dim),
         long=np.int64,
+        uint8=np.uint8,
+        int64=np.int64,
+        LongTensor=lambda a: ad.tensor(xp.asarray(np.asarray(a, dtype=np.int64))),
+        FloatTensor=lambda a: ad.tensor(xp.asarray(np.asarray(a, dtype=float))),
+        empty=lambda *s: ad.tensor(gnp.empty(_shape(s))),
+        nonzero=lambda x: x.nonzero(as_tuple=False),
+        max=lambda x, dim: x.max(dim=dim),
+        sum=lambda *xs: xs[0].sum() if len(xs) == 1 else sum(xs[1:], xs[0]),
+        pad=F.pad,
+        LambdaLR=optim.lr_scheduler.LambdaLR,
+        Optimizer=optim.Optimizer,
         no_grad=ad.no_grad,
         inference_mode=ad.inference_mode,
     )
@@ -996,3 +1042,456 @@ def test_hamiltonian_nn(torch, backend, nonlinearity, field_type, baseline, cano
     gmodel, _, glog = _hnn_program(_gpuad_T(), data, *args, state=lambda m: _load(m, tinit))
     _same_logs(glog, tlog, **tol)
     _same_models(gmodel, tmodel, **tol)
+
+
+# ---- harvardnlp/annotated-transformer the_annotated_transformer.py ---------------------------
+
+
+def _annotated_classes(T):
+    nn, torch = T.nn, T.torch
+    log_softmax, pad = T.F.log_softmax, T.pad
+    del torch
+
+    class EncoderDecoder(nn.Module):
+        def __init__(self, encoder, decoder, src_embed, tgt_embed, generator):
+            super().__init__()
+            self.encoder = encoder
+            self.decoder = decoder
+            self.src_embed = src_embed
+            self.tgt_embed = tgt_embed
+            self.generator = generator
+
+        def forward(self, src, tgt, src_mask, tgt_mask):
+            return self.decode(self.encode(src, src_mask), src_mask, tgt, tgt_mask)
+
+        def encode(self, src, src_mask):
+            return self.encoder(self.src_embed(src), src_mask)
+
+        def decode(self, memory, src_mask, tgt, tgt_mask):
+            return self.decoder(self.tgt_embed(tgt), memory, src_mask, tgt_mask)
+
+    class Generator(nn.Module):
+        def __init__(self, d_model, vocab):
+            super().__init__()
+            self.proj = nn.Linear(d_model, vocab)
+
+        def forward(self, x):
+            return log_softmax(self.proj(x), dim=-1)
+
+    def clones(module, N):
+        return nn.ModuleList([copy.deepcopy(module) for _ in range(N)])
+
+    class Encoder(nn.Module):
+        def __init__(self, layer, N):
+            super().__init__()
+            self.layers = clones(layer, N)
+            self.norm = LayerNorm(layer.size)
+
+        def forward(self, x, mask):
+            for layer in self.layers:
+                x = layer(x, mask)
+            return self.norm(x)
+
+    class LayerNorm(nn.Module):
+        def __init__(self, features, eps=1e-6):
+            super().__init__()
+            self.a_2 = nn.Parameter(T.ones(features))
+            self.b_2 = nn.Parameter(T.zeros(features))
+            self.eps = eps
+
+        def forward(self, x):
+            mean = x.mean(-1, keepdim=True)
+            std = x.std(-1, keepdim=True)
+            return self.a_2 * (x - mean) / (std + self.eps) + self.b_2
+
+    class SublayerConnection(nn.Module):
+        def __init__(self, size, dropout):
+            super().__init__()
+            self.norm = LayerNorm(size)
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, x, sublayer):
+            return x + self.dropout(sublayer(self.norm(x)))
+
+    class EncoderLayer(nn.Module):
+        def __init__(self, size, self_attn, feed_forward, dropout):
+            super().__init__()
+            self.self_attn = self_attn
+            self.feed_forward = feed_forward
+            self.sublayer = clones(SublayerConnection(size, dropout), 2)
+            self.size = size
+
+        def forward(self, x, mask):
+            x = self.sublayer[0](x, lambda x: self.self_attn(x, x, x, mask))
+            return self.sublayer[1](x, self.feed_forward)
+
+    class Decoder(nn.Module):
+        def __init__(self, layer, N):
+            super().__init__()
+            self.layers = clones(layer, N)
+            self.norm = LayerNorm(layer.size)
+
+        def forward(self, x, memory, src_mask, tgt_mask):
+            for layer in self.layers:
+                x = layer(x, memory, src_mask, tgt_mask)
+            return self.norm(x)
+
+    class DecoderLayer(nn.Module):
+        def __init__(self, size, self_attn, src_attn, feed_forward, dropout):
+            super().__init__()
+            self.size = size
+            self.self_attn = self_attn
+            self.src_attn = src_attn
+            self.feed_forward = feed_forward
+            self.sublayer = clones(SublayerConnection(size, dropout), 3)
+
+        def forward(self, x, memory, src_mask, tgt_mask):
+            m = memory
+            x = self.sublayer[0](x, lambda x: self.self_attn(x, x, x, tgt_mask))
+            x = self.sublayer[1](x, lambda x: self.src_attn(x, m, m, src_mask))
+            return self.sublayer[2](x, self.feed_forward)
+
+    def subsequent_mask(size):
+        attn_shape = (1, size, size)
+        subsequent_mask = T.triu(T.ones(attn_shape), diagonal=1).type(T.uint8)
+        return subsequent_mask == 0
+
+    def attention(query, key, value, mask=None, dropout=None):
+        d_k = query.size(-1)
+        scores = T.matmul(query, key.transpose(-2, -1)) / math.sqrt(d_k)
+        if mask is not None:
+            scores = scores.masked_fill(mask == 0, -1e9)
+        p_attn = scores.softmax(dim=-1)
+        if dropout is not None:
+            p_attn = dropout(p_attn)
+        return T.matmul(p_attn, value), p_attn
+
+    class MultiHeadedAttention(nn.Module):
+        def __init__(self, h, d_model, dropout=0.1):
+            super().__init__()
+            assert d_model % h == 0
+            self.d_k = d_model // h
+            self.h = h
+            self.linears = clones(nn.Linear(d_model, d_model), 4)
+            self.attn = None
+            self.dropout = nn.Dropout(p=dropout)
+
+        def forward(self, query, key, value, mask=None):
+            if mask is not None:
+                mask = mask.unsqueeze(1)
+            nbatches = query.size(0)
+            query, key, value = [
+                lin(x).view(nbatches, -1, self.h, self.d_k).transpose(1, 2)
+                for lin, x in zip(self.linears, (query, key, value), strict=False)
+            ]
+            x, self.attn = attention(query, key, value, mask=mask, dropout=self.dropout)
+            x = x.transpose(1, 2).contiguous().view(nbatches, -1, self.h * self.d_k)
+            del query
+            del key
+            del value
+            return self.linears[-1](x)
+
+    class PositionwiseFeedForward(nn.Module):
+        def __init__(self, d_model, d_ff, dropout=0.1):
+            super().__init__()
+            self.w_1 = nn.Linear(d_model, d_ff)
+            self.w_2 = nn.Linear(d_ff, d_model)
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, x):
+            return self.w_2(self.dropout(self.w_1(x).relu()))
+
+    class Embeddings(nn.Module):
+        def __init__(self, d_model, vocab):
+            super().__init__()
+            self.lut = nn.Embedding(vocab, d_model)
+            self.d_model = d_model
+
+        def forward(self, x):
+            return self.lut(x) * math.sqrt(self.d_model)
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, d_model, dropout, max_len=5000):
+            super().__init__()
+            self.dropout = nn.Dropout(p=dropout)
+            pe = T.zeros(max_len, d_model)
+            position = T.arange(0, max_len).unsqueeze(1)
+            div_term = T.exp(T.arange(0, d_model, 2) * -(math.log(10000.0) / d_model))
+            pe[:, 0::2] = T.sin(position * div_term)
+            pe[:, 1::2] = T.cos(position * div_term)
+            pe = pe.unsqueeze(0)
+            self.register_buffer("pe", pe)
+
+        def forward(self, x):
+            x = x + self.pe[:, : x.size(1)].requires_grad_(False)
+            return self.dropout(x)
+
+    def make_model(src_vocab, tgt_vocab, N=6, d_model=512, d_ff=2048, h=8, dropout=0.1):
+        c = copy.deepcopy
+        # differs: the notebook builds MultiHeadedAttention(h, d_model) with its default
+        # dropout of 0.1 whatever make_model is given; here it takes make_model's dropout
+        attn = MultiHeadedAttention(h, d_model, dropout)
+        ff = PositionwiseFeedForward(d_model, d_ff, dropout)
+        position = PositionalEncoding(d_model, dropout, max_len=64)
+        model = EncoderDecoder(
+            Encoder(EncoderLayer(d_model, c(attn), c(ff), dropout), N),
+            Decoder(DecoderLayer(d_model, c(attn), c(attn), c(ff), dropout), N),
+            nn.Sequential(Embeddings(d_model, src_vocab), c(position)),
+            nn.Sequential(Embeddings(d_model, tgt_vocab), c(position)),
+            Generator(d_model, tgt_vocab),
+        )
+        for p in model.parameters():
+            if p.dim() > 1:
+                nn.init.xavier_uniform_(p)
+        return model
+
+    class Batch:
+        def __init__(self, src, tgt=None, pad=2):
+            self.src = src
+            self.src_mask = (src != pad).unsqueeze(-2)
+            if tgt is not None:
+                self.tgt = tgt[:, :-1]
+                self.tgt_y = tgt[:, 1:]
+                self.tgt_mask = self.make_std_mask(self.tgt, pad)
+                self.ntokens = (self.tgt_y != pad).data.sum()
+
+        @staticmethod
+        def make_std_mask(tgt, pad):
+            tgt_mask = (tgt != pad).unsqueeze(-2)
+            tgt_mask = tgt_mask & subsequent_mask(tgt.size(-1)).type_as(tgt_mask.data)
+            return tgt_mask
+
+    class LabelSmoothing(nn.Module):
+        def __init__(self, size, padding_idx, smoothing=0.0):
+            super().__init__()
+            self.criterion = nn.KLDivLoss(reduction="sum")
+            self.padding_idx = padding_idx
+            self.confidence = 1.0 - smoothing
+            self.smoothing = smoothing
+            self.size = size
+            self.true_dist = None
+
+        def forward(self, x, target):
+            assert x.size(1) == self.size
+            # differs: gpuad's x.data is the backend array (docs/porting.md): x.detach()
+            true_dist = x.detach().clone()
+            true_dist.fill_(self.smoothing / (self.size - 2))
+            true_dist.scatter_(1, target.detach().unsqueeze(1), self.confidence)
+            true_dist[:, self.padding_idx] = 0
+            mask = T.nonzero(target.detach() == self.padding_idx)
+            if mask.dim() > 0:
+                true_dist.index_fill_(0, mask.squeeze(), 0.0)
+            self.true_dist = true_dist
+            return self.criterion(x, true_dist.clone().detach())
+
+    class SimpleLossCompute:
+        def __init__(self, generator, criterion):
+            self.generator = generator
+            self.criterion = criterion
+
+        def __call__(self, x, y, norm):
+            x = self.generator(x)
+            sloss = (
+                self.criterion(x.contiguous().view(-1, x.size(-1)), y.contiguous().view(-1))
+                / norm
+            )
+            return sloss.data * norm, sloss
+
+    def greedy_decode(model, src, src_mask, max_len, start_symbol):
+        memory = model.encode(src, src_mask)
+        ys = T.zeros(1, 1).fill_(start_symbol).type_as(src.data)
+        for _ in range(max_len - 1):
+            out = model.decode(memory, src_mask, ys, subsequent_mask(ys.size(1)).type_as(src.data))
+            prob = model.generator(out[:, -1])
+            _, next_word = T.max(prob, dim=1)
+            next_word = next_word.data[0]
+            ys = T.cat([ys, T.zeros(1, 1).type_as(src.data).fill_(next_word)], dim=1)
+        return ys
+
+    def collate_batch(batch, src_pipeline, tgt_pipeline, src_vocab, tgt_vocab, device=None,
+                      max_padding=128, pad_id=2):
+        bs_id = T.tensor([0])
+        eos_id = T.tensor([1])
+        src_list, tgt_list = [], []
+        for _src, _tgt in batch:
+            processed_src = T.cat(
+                [bs_id, T.tensor(src_vocab(src_pipeline(_src)), dtype=T.int64), eos_id], 0
+            )
+            processed_tgt = T.cat(
+                [bs_id, T.tensor(tgt_vocab(tgt_pipeline(_tgt)), dtype=T.int64), eos_id], 0
+            )
+            src_list.append(
+                pad(processed_src, (0, max_padding - len(processed_src)), value=pad_id)
+            )
+            tgt_list.append(
+                pad(processed_tgt, (0, max_padding - len(processed_tgt)), value=pad_id)
+            )
+        src = T.stack(src_list)
+        tgt = T.stack(tgt_list)
+        return (src, tgt)
+
+    return types.SimpleNamespace(
+        make_model=make_model,
+        Batch=Batch,
+        LabelSmoothing=LabelSmoothing,
+        SimpleLossCompute=SimpleLossCompute,
+        greedy_decode=greedy_decode,
+        subsequent_mask=subsequent_mask,
+        collate_batch=collate_batch,
+    )
+
+
+def _annotated_program(T, batches, eval_batches, sentences, state=None):
+    A = _annotated_classes(T)
+    log = {"loss": [], "eval": [], "grads": [], "lr": [], "decoded": [], "smoothing": []}
+
+    class TrainState:
+        step: int = 0
+        accum_step: int = 0
+        samples: int = 0
+        tokens: int = 0
+
+    class DummyOptimizer(T.Optimizer):
+        def __init__(self):
+            self.param_groups = [{"lr": 0}]
+
+        def step(self):
+            pass
+
+        def zero_grad(self, set_to_none=False):
+            pass
+
+    class DummyScheduler:
+        def step(self):
+            pass
+
+    def run_epoch(data_iter, model, loss_compute, optimizer, scheduler, mode="train",
+                  accum_iter=1, train_state=None):
+        train_state = TrainState() if train_state is None else train_state
+        total_tokens = 0
+        total_loss = 0
+        tokens = 0
+        n_accum = 0
+        for i, batch in enumerate(data_iter):
+            out = model.forward(batch.src, batch.tgt, batch.src_mask, batch.tgt_mask)
+            loss, loss_node = loss_compute(out, batch.tgt_y, batch.ntokens)
+            if mode == "train" or mode == "train+log":
+                loss_node.backward()
+                log["grads"].append(
+                    [p.grad.detach().clone() for p in model.parameters() if p.grad is not None]
+                )
+                train_state.step += 1
+                train_state.samples += batch.src.shape[0]
+                train_state.tokens += batch.ntokens
+                if i % accum_iter == 0:
+                    optimizer.step()
+                    optimizer.zero_grad(set_to_none=True)
+                    n_accum += 1
+                    train_state.accum_step += 1
+                scheduler.step()
+                log["lr"].append(optimizer.param_groups[0]["lr"])
+            total_loss += loss
+            total_tokens += batch.ntokens
+            tokens += batch.ntokens
+            log["loss" if mode != "eval" else "eval"].append(float(loss / batch.ntokens))
+            del loss
+            del loss_node
+        return total_loss / total_tokens, train_state
+
+    def rate(step, model_size, factor, warmup):
+        if step == 0:
+            step = 1
+        return factor * (model_size ** (-0.5) * min(step ** (-0.5), step * warmup ** (-1.5)))
+
+    def data_gen(V, draws):
+        for d in draws:
+            data = T.tensor(d)
+            data[:, 0] = 1
+            src = data.requires_grad_(False).clone().detach()
+            tgt = data.requires_grad_(False).clone().detach()
+            yield A.Batch(src, tgt, 0)
+
+    # example_label_smoothing and penalization_visualization
+    crit = A.LabelSmoothing(5, 0, 0.4)
+    predict = T.FloatTensor([[0, 0.2, 0.7, 0.1, 0]] * 5)
+    log["smoothing"].append(crit(x=predict.log(), target=T.LongTensor([2, 1, 0, 3, 3])))
+    log["smoothing"].append(crit.true_dist)
+
+    def loss(x, crit):
+        d = x + 3 * 1
+        predict = T.FloatTensor([[0, x / d, 1 / d, 1 / d, 1 / d]])
+        return crit(predict.log(), T.LongTensor([1])).data
+
+    crit = A.LabelSmoothing(5, 0, 0.1)
+    log["smoothing"].append([float(loss(x, crit)) for x in range(1, 20)])
+
+    # example_simple_model, small
+    V = 11
+    criterion = A.LabelSmoothing(size=V, padding_idx=0, smoothing=0.1)
+    model = A.make_model(V, V, N=2, d_model=16, d_ff=24, h=4, dropout=0.0)
+    if state is not None:
+        state(model)
+    initial = copy.deepcopy(model)
+    optimizer = T.optim.Adam(model.parameters(), lr=0.5, betas=(0.9, 0.98), eps=1e-9)
+    lr_scheduler = T.LambdaLR(
+        optimizer=optimizer,
+        lr_lambda=lambda step: rate(
+            step, model_size=model.src_embed[0].d_model, factor=1.0, warmup=400
+        ),
+    )
+    for epoch in range(2):
+        model.train()
+        run_epoch(
+            data_gen(V, batches[epoch]),
+            model,
+            A.SimpleLossCompute(model.generator, criterion),
+            optimizer,
+            lr_scheduler,
+            mode="train",
+        )
+        model.eval()
+        run_epoch(
+            data_gen(V, eval_batches),
+            model,
+            A.SimpleLossCompute(model.generator, criterion),
+            DummyOptimizer(),
+            DummyScheduler(),
+            mode="eval",
+        )[0]
+    model.eval()
+    src = T.LongTensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]])
+    max_len = src.shape[1]
+    src_mask = T.ones(1, 1, max_len)
+    log["decoded"].append(A.greedy_decode(model, src, src_mask, max_len=max_len, start_symbol=0))
+    # the attention of the last layer is kept by the module, as the notebook's plots read it
+    log["decoded"].append(model.decoder.layers[-1].src_attn.attn)
+    # Part 3's collate_batch (the vocabularies and tokenizers are lists of ids here), one
+    # training step of a Batch of its padded rows with pad_idx 2
+    src, tgt = A.collate_batch(sentences, list, list, list, list, None, max_padding=9, pad_id=2)
+    b = A.Batch(src, tgt, 2)
+    log["masks"] = [src, tgt, b.src_mask, b.tgt_mask, b.ntokens]
+    model.train()
+    criterion = A.LabelSmoothing(size=V, padding_idx=2, smoothing=0.1)
+    run_epoch(
+        [b],
+        model,
+        A.SimpleLossCompute(model.generator, criterion),
+        optimizer,
+        lr_scheduler,
+        mode="train+log",
+    )
+    return model, initial, log
+
+
+def test_annotated_transformer(torch, backend):
+    tol = _tol(backend)
+    batches = [[R.integers(1, 11, size=(6, 10)) for _ in range(3)] for _ in range(2)]
+    eval_batches = [R.integers(1, 11, size=(4, 10))]
+    sentences = [(R.integers(3, 11, size=n).tolist(), R.integers(3, 11, size=m).tolist())
+                 for n, m in [(5, 7), (3, 4), (7, 2)]]
+    tmodel, tinit, tlog = _annotated_program(_torch_T(torch), batches, eval_batches, sentences)
+    gmodel, _, glog = _annotated_program(
+        _gpuad_T(), batches, eval_batches, sentences, state=lambda m: _load(m, tinit)
+    )
+    _same_logs(glog, tlog, **tol)
+    _same_models(gmodel, tmodel, grads=False, **tol)
