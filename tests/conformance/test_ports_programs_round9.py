@@ -62,7 +62,22 @@ weights and data, comparing losses, gradients and parameters at every step:
   whatever ``dropout`` it is given: the port passes ``dropout`` (0 here); ``LabelSmoothing``'s
   ``x.data.clone()`` and ``target.data`` are ``x.detach().clone()`` and ``target.detach()``
   (gpuad's ``x.data`` is the backend array; the ``.data`` reads of numbers are kept);
-  ``data_gen``'s ``torch.randint`` draws come from NumPy.
+  ``data_gen``'s ``torch.randint`` draws come from NumPy;
+- yunjey/pytorch-tutorial (commit 78c6afe6) ``tutorials/03-advanced/
+  generative_adversarial_network/main.py`` (``nn.Sequential`` discriminator and generator with
+  ``LeakyReLU``/``Sigmoid``/``Tanh``, ``BCELoss``, two Adams and ``reset_grad``, ``denorm`` by
+  ``clamp``), ``variational_autoencoder/main.py`` (``reparameterize`` by ``exp(log_var / 2)``,
+  ``F.sigmoid``, the summed ``binary_cross_entropy`` and the KL term, sampling and
+  reconstructions under ``no_grad`` joined by ``torch.cat(.., dim=3)``) and
+  ``02-intermediate/convolutional_neural_network/main.py`` (``Conv2d`` with padding,
+  ``BatchNorm2d``, ``MaxPool2d``, ``reshape(out.size(0), -1)``, ``CrossEntropyLoss``, the
+  evaluation under ``model.eval()`` and ``no_grad`` with ``torch.max(.., 1)`` and
+  ``(predicted == labels).sum().item()``). MNIST is a small set of random images (normalised
+  as the GAN's ``transforms.Normalize(0.5, 0.5)``), loaded without shuffling; ``torch.randn``
+  and ``randn_like`` come from shared NumPy draws; the VAE's ``size_average=False`` is
+  ``reduction="sum"`` (deprecated in torch, refused by gpuad) and the ConvNet's
+  ``torch.max(outputs.data, 1)`` is ``outputs.detach()`` (gpuad's ``.data`` is the backend
+  array).
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
@@ -155,11 +170,13 @@ def _torch_T(torch):
         FloatTensor=lambda a: torch.tensor(np.asarray(a, dtype=float)),
         empty=torch.empty,
         nonzero=torch.nonzero,
-        max=lambda x, dim: torch.max(x, dim=dim),
+        max=lambda x, dim: torch.max(x, dim),
         sum=torch.sum,
         pad=torch.nn.functional.pad,
         LambdaLR=torch.optim.lr_scheduler.LambdaLR,
         Optimizer=torch.optim.Optimizer,
+        DataLoader=torch.utils.data.DataLoader,
+        TensorDataset=torch.utils.data.TensorDataset,
         no_grad=torch.no_grad,
         inference_mode=torch.inference_mode,
     )
@@ -168,6 +185,7 @@ def _torch_T(torch):
 def _gpuad_T():
     from gpuad import nn, optim
     from gpuad.nn import functional as F
+    from gpuad.utils import data
 
     xp = _xp()
 
@@ -218,6 +236,8 @@ def _gpuad_T():
         pad=F.pad,
         LambdaLR=optim.lr_scheduler.LambdaLR,
         Optimizer=optim.Optimizer,
+        DataLoader=data.DataLoader,
+        TensorDataset=data.TensorDataset,
         no_grad=ad.no_grad,
         inference_mode=ad.inference_mode,
     )
@@ -1495,3 +1515,269 @@ def test_annotated_transformer(torch, backend):
     )
     _same_logs(glog, tlog, **tol)
     _same_models(gmodel, tmodel, grads=False, **tol)
+
+
+# ---- yunjey/pytorch-tutorial: GAN, VAE, ConvNet -------------------------------------------------
+
+
+def _draws(T, arrays):
+    """``torch.randn(*shape)`` / ``randn_like`` of the tutorials, from shared NumPy draws."""
+    it = iter(arrays)
+
+    def randn(*shape):
+        a = next(it)
+        assert a.shape == tuple(shape[0] if len(shape) == 1 else shape), (a.shape, shape)
+        return T.tensor(a)
+
+    return randn
+
+
+def _gan_program(T, images, draws, state=None, num_epochs=2):
+    nn = T.nn
+    latent_size, hidden_size, image_size, batch_size = 6, 10, 16, 4
+    randn = _draws(T, draws)
+    D = nn.Sequential(
+        nn.Linear(image_size, hidden_size),
+        nn.LeakyReLU(0.2),
+        nn.Linear(hidden_size, hidden_size),
+        nn.LeakyReLU(0.2),
+        nn.Linear(hidden_size, 1),
+        nn.Sigmoid(),
+    )
+    G = nn.Sequential(
+        nn.Linear(latent_size, hidden_size),
+        nn.ReLU(),
+        nn.Linear(hidden_size, hidden_size),
+        nn.ReLU(),
+        nn.Linear(hidden_size, image_size),
+        nn.Tanh(),
+    )
+    if state is not None:
+        state(D, G)
+    initial = (copy.deepcopy(D), copy.deepcopy(G))
+    criterion = nn.BCELoss()
+    d_optimizer = T.optim.Adam(D.parameters(), lr=0.0002)
+    g_optimizer = T.optim.Adam(G.parameters(), lr=0.0002)
+
+    def denorm(x):
+        out = (x + 1) / 2
+        return out.clamp(0, 1)
+
+    def reset_grad():
+        d_optimizer.zero_grad()
+        g_optimizer.zero_grad()
+
+    # transforms.ToTensor and Normalize(mean=0.5, std=0.5) of the images, a DataLoader
+    data = T.TensorDataset(T.tensor((images - 0.5) / 0.5), T.tensor(np.zeros(len(images))))
+    data_loader = T.DataLoader(dataset=data, batch_size=batch_size)
+    log = {"d_loss": [], "g_loss": [], "scores": [], "grads": [], "samples": []}
+    for _epoch in range(num_epochs):
+        for _i, (images_, _) in enumerate(data_loader):
+            images_ = images_.reshape(batch_size, -1)
+            real_labels = T.ones(batch_size, 1)
+            fake_labels = T.zeros(batch_size, 1)
+            outputs = D(images_)
+            d_loss_real = criterion(outputs, real_labels)
+            real_score = outputs
+            z = randn(batch_size, latent_size)
+            fake_images = G(z)
+            outputs = D(fake_images)
+            d_loss_fake = criterion(outputs, fake_labels)
+            fake_score = outputs
+            d_loss = d_loss_real + d_loss_fake
+            reset_grad()
+            d_loss.backward()
+            log["grads"].append([p.grad.detach().clone() for p in D.parameters()])
+            d_optimizer.step()
+            z = randn(batch_size, latent_size)
+            fake_images = G(z)
+            outputs = D(fake_images)
+            g_loss = criterion(outputs, real_labels)
+            reset_grad()
+            g_loss.backward()
+            log["grads"].append([p.grad.detach().clone() for p in G.parameters()])
+            g_optimizer.step()
+            log["d_loss"].append(d_loss.item())
+            log["g_loss"].append(g_loss.item())
+            log["scores"].append([real_score.mean().item(), fake_score.mean().item()])
+        fake_images = fake_images.reshape(fake_images.size(0), 1, 4, 4)
+        log["samples"].append(denorm(fake_images))
+    return (D, G), initial, log
+
+
+def test_yunjey_gan(torch, backend):
+    tol = _tol(backend)
+    images = R.uniform(size=(8, 1, 4, 4))
+    draws = [R.normal(size=(4, 6)) for _ in range(8)]
+    (tD, tG), (tD0, tG0), tlog = _gan_program(_torch_T(torch), images, draws)
+
+    def state(D, G):
+        _load(D, tD0)
+        _load(G, tG0)
+
+    (gD, gG), _, glog = _gan_program(_gpuad_T(), images, draws, state=state)
+    _same_logs(glog, tlog, **tol)
+    _same_models(gD, tD, grads=False, **tol)
+    _same_models(gG, tG, **tol)
+
+
+def _vae_program(T, images, draws, state=None, num_epochs=2):
+    nn, F = T.nn, T.F
+    image_size, h_dim, z_dim, batch_size = 16, 12, 3, 4
+    randn = _draws(T, draws)
+
+    class VAE(nn.Module):
+        def __init__(self, image_size=784, h_dim=400, z_dim=20):
+            super().__init__()
+            self.fc1 = nn.Linear(image_size, h_dim)
+            self.fc2 = nn.Linear(h_dim, z_dim)
+            self.fc3 = nn.Linear(h_dim, z_dim)
+            self.fc4 = nn.Linear(z_dim, h_dim)
+            self.fc5 = nn.Linear(h_dim, image_size)
+
+        def encode(self, x):
+            h = F.relu(self.fc1(x))
+            return self.fc2(h), self.fc3(h)
+
+        def reparameterize(self, mu, log_var):
+            std = T.exp(log_var / 2)
+            eps = randn(*std.shape)  # torch.randn_like(std)
+            return mu + eps * std
+
+        def decode(self, z):
+            h = F.relu(self.fc4(z))
+            return F.sigmoid(self.fc5(h))
+
+        def forward(self, x):
+            mu, log_var = self.encode(x)
+            z = self.reparameterize(mu, log_var)
+            x_reconst = self.decode(z)
+            return x_reconst, mu, log_var
+
+    model = VAE(image_size, h_dim, z_dim)
+    if state is not None:
+        state(model)
+    initial = copy.deepcopy(model)
+    optimizer = T.optim.Adam(model.parameters(), lr=1e-3)
+    data = T.TensorDataset(T.tensor(images), T.tensor(np.zeros(len(images))))
+    data_loader = T.DataLoader(dataset=data, batch_size=batch_size)
+    log = {"reconst": [], "kl": [], "grads": [], "sampled": [], "reconst_images": []}
+    for _epoch in range(num_epochs):
+        for _i, (x, _) in enumerate(data_loader):
+            x = x.view(-1, image_size)
+            x_reconst, mu, log_var = model(x)
+            # differs: size_average=False (deprecated in torch, refused by gpuad) is
+            # reduction="sum"
+            reconst_loss = F.binary_cross_entropy(x_reconst, x, reduction="sum")
+            kl_div = -0.5 * T.sum(1 + log_var - mu.pow(2) - log_var.exp())
+            loss = reconst_loss + kl_div
+            optimizer.zero_grad()
+            loss.backward()
+            log["grads"].append([p.grad.detach().clone() for p in model.parameters()])
+            optimizer.step()
+            log["reconst"].append(reconst_loss.item())
+            log["kl"].append(kl_div.item())
+        with T.no_grad():
+            z = randn(batch_size, z_dim)
+            out = model.decode(z).view(-1, 1, 4, 4)
+            log["sampled"].append(out)
+            out, _, _ = model(x)
+            x_concat = T.cat([x.view(-1, 1, 4, 4), out.view(-1, 1, 4, 4)], dim=3)
+            log["reconst_images"].append(x_concat)
+    return model, initial, log
+
+
+def test_yunjey_vae(torch, backend):
+    tol = _tol(backend)
+    images = R.uniform(size=(8, 1, 4, 4))
+    draws = [R.normal(size=(4, 3)) for _ in range(8)]
+    tmodel, tinit, tlog = _vae_program(_torch_T(torch), images, draws)
+    gmodel, _, glog = _vae_program(_gpuad_T(), images, draws, state=lambda m: _load(m, tinit))
+    _same_logs(glog, tlog, **tol)
+    _same_models(gmodel, tmodel, **tol)
+
+
+def _convnet_program(T, train, test, state=None, num_epochs=2):
+    nn = T.nn
+
+    class ConvNet(nn.Module):
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.layer1 = nn.Sequential(
+                nn.Conv2d(1, 4, kernel_size=5, stride=1, padding=2),
+                nn.BatchNorm2d(4),
+                nn.ReLU(),
+                nn.MaxPool2d(kernel_size=2, stride=2),
+            )
+            self.layer2 = nn.Sequential(
+                nn.Conv2d(4, 6, kernel_size=5, stride=1, padding=2),
+                nn.BatchNorm2d(6),
+                nn.ReLU(),
+                nn.MaxPool2d(kernel_size=2, stride=2),
+            )
+            self.fc = nn.Linear(3 * 3 * 6, num_classes)
+
+        def forward(self, x):
+            out = self.layer1(x)
+            out = self.layer2(out)
+            out = out.reshape(out.size(0), -1)
+            out = self.fc(out)
+            return out
+
+    model = ConvNet(10)
+    if state is not None:
+        state(model)
+    initial = copy.deepcopy(model)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = T.optim.Adam(model.parameters(), lr=0.001)
+    train_loader = T.DataLoader(T.TensorDataset(T.tensor(train[0]), T.tensor(train[1])),
+                                batch_size=5)
+    test_loader = T.DataLoader(T.TensorDataset(T.tensor(test[0]), T.tensor(test[1])),
+                               batch_size=5)
+    log = {"loss": [], "grads": [], "outputs": [], "accuracy": [], "buffers": []}
+    for _epoch in range(num_epochs):
+        for _i, (images, labels) in enumerate(train_loader):
+            outputs = model(images)
+            loss = criterion(outputs, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            log["grads"].append([p.grad.detach().clone() for p in model.parameters()])
+            optimizer.step()
+            log["loss"].append(loss.item())
+    model.eval()
+    with T.no_grad():
+        correct = 0
+        total = 0
+        for images, labels in test_loader:
+            outputs = model(images)
+            # differs: gpuad's outputs.data is the backend array (docs/porting.md)
+            _, predicted = T.max(outputs.detach(), 1)
+            total += labels.size(0)
+            correct += (predicted == labels).sum().item()
+            log["outputs"].append(outputs)
+        log["accuracy"].append(100 * correct / total)
+    log["buffers"] = [b for _, b in model.named_buffers()]
+    return model, initial, log
+
+
+def test_yunjey_convnet(torch, backend):
+    tol = _tol(backend)
+    train = (R.uniform(size=(10, 1, 12, 12)), R.integers(0, 10, size=10))
+    test = (R.uniform(size=(5, 1, 12, 12)), R.integers(0, 10, size=5))
+    tmodel, tinit, tlog = _convnet_program(_torch_T(torch), train, test)
+    gmodel, _, glog = _convnet_program(_gpuad_T(), train, test, state=lambda m: _load(m, tinit))
+    # The convolutions' biases have a gradient of exactly 0 in exact arithmetic (BatchNorm
+    # subtracts the batch mean right after them); both libraries give rounding noise of about
+    # 1e-17 there, which Adam turns into steps of about 1e-10, reaching the running means and
+    # the evaluation outputs. Losses and gradients are compared at 1e-12, those to 1e-9.
+    late = ("outputs", "buffers", "accuracy")
+    _same_logs({k: v for k, v in glog.items() if k not in late},
+               {k: v for k, v in tlog.items() if k not in late}, **tol)
+    _same_logs({k: glog[k] for k in late}, {k: tlog[k] for k in late}, rtol=tol["rtol"],
+               atol=1e-9)
+    _same_models(gmodel, tmodel, rtol=tol["rtol"], atol=1e-9)
+    names = [n for n, _ in gmodel.named_parameters()]
+    for step in glog["grads"]:
+        for name, g in zip(names, step, strict=True):
+            if name in ("layer1.0.bias", "layer2.0.bias"):
+                assert float(np.max(np.abs(_arr(g)))) < 1e-12, name
