@@ -77,7 +77,16 @@ weights and data, comparing losses, gradients and parameters at every step:
   and ``randn_like`` come from shared NumPy draws; the VAE's ``size_average=False`` is
   ``reduction="sum"`` (deprecated in torch, refused by gpuad) and the ConvNet's
   ``torch.max(outputs.data, 1)`` is ``outputs.detach()`` (gpuad's ``.data`` is the backend
-  array).
+  array);
+- Dive into Deep Learning (PyTorch) 5.7 "Predicting House Prices on Kaggle"
+  (d2l-ai/d2l-en ``chapter_multilayer-perceptrons/kaggle-house-price.md``, the ``#@tab
+  pytorch`` cells): ``get_net`` (the linear model, and an MLP as the section's exercise asks),
+  ``log_rmse`` (``torch.clamp(.., 1, float('inf'))``, ``sqrt`` of the mean ``MSELoss`` of
+  logs), ``train`` (Adam with ``weight_decay``), ``get_k_fold_data`` (slices and ``torch.cat``
+  of the folds), ``k_fold`` and ``train_and_pred``. The Kaggle CSVs are a small random table
+  preprocessed as the section's pandas code does (standardised numeric columns with NaN set
+  to 0, a one-hot column with ``dummy_na``), in NumPy; ``d2l.load_array`` does not shuffle
+  (the libraries draw different orders), and each ``get_net`` takes shared initial weights.
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
@@ -151,6 +160,9 @@ def _torch_T(torch):
         grad=torch.autograd.grad,
         relu=torch.relu,
         sigmoid=torch.sigmoid,
+        clamp=torch.clamp,
+        sqrt=torch.sqrt,
+        mean=torch.mean,
         log=torch.log,
         sin=torch.sin,
         cos=torch.cos,
@@ -212,6 +224,9 @@ def _gpuad_T():
         grad=ad.autograd.grad,
         relu=lambda x: x.relu(),
         sigmoid=lambda x: x.sigmoid(),
+        clamp=lambda x, lo, hi: x.clamp(lo, hi),
+        sqrt=gnp.sqrt,
+        mean=gnp.mean,
         log=gnp.log,
         sin=gnp.sin,
         cos=gnp.cos,
@@ -1781,3 +1796,131 @@ def test_yunjey_convnet(torch, backend):
         for name, g in zip(names, step, strict=True):
             if name in ("layer1.0.bias", "layer2.0.bias"):
                 assert float(np.max(np.abs(_arr(g)))) < 1e-12, name
+
+
+# ---- d2l "Predicting House Prices on Kaggle" (PyTorch) -----------------------------------------
+
+
+def _house_features(n_train, n_test):
+    """The section's pandas preprocessing in NumPy (pandas is not a dependency here): numeric
+    columns standardised with pandas' ``x.std()`` (ddof=1) ignoring NaN, then NaN set to 0;
+    a categorical column one-hot encoded by ``get_dummies(dummy_na=True)``."""
+    n = n_train + n_test
+    numeric = R.normal(loc=[5.0, 1000.0, 1990.0], scale=[2.0, 300.0, 15.0], size=(n, 3))
+    numeric[R.uniform(size=numeric.shape) < 0.1] = np.nan
+    mean, std = np.nanmean(numeric, axis=0), np.nanstd(numeric, axis=0, ddof=1)
+    numeric = np.nan_to_num((numeric - mean) / std, nan=0.0)
+    zoning = R.integers(0, 4, size=n)  # "RL", "RM", "FV", NaN
+    dummies = np.eye(4)[zoning]
+    all_features = np.concatenate([numeric, dummies], axis=1)
+    price = 120.0 + 30.0 * numeric[:, :1] + 10.0 * dummies[:, :1] + R.normal(size=(n, 1))
+    return all_features[:n_train], all_features[n_train:], price[:n_train]
+
+
+def _house_program(T, train_np, test_np, labels_np, hidden, state_draws):
+    nn = T.nn
+    train_features = T.tensor(train_np)
+    test_features = T.tensor(test_np)
+    train_labels = T.tensor(labels_np.reshape(-1, 1))
+    loss = nn.MSELoss()
+    in_features = train_features.shape[1]
+    states = iter(state_draws)
+    log = {"train_ls": [], "valid_ls": [], "folds": [], "preds": [], "grads": []}
+
+    def get_net():
+        if hidden:  # the section's exercise 5: a hidden layer
+            net = nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        else:
+            net = nn.Sequential(nn.Linear(in_features, 1))
+        with T.no_grad():  # the same initial weights in both libraries
+            for p, a in zip(net.parameters(), next(states), strict=True):
+                p.copy_(T.tensor(a))
+        return net
+
+    def log_rmse(net, features, labels):
+        clipped_preds = T.clamp(net(features), 1, float("inf"))
+        rmse = T.sqrt(T.mean(loss(T.log(clipped_preds), T.log(labels))))
+        return rmse.item()
+
+    def load_array(data_arrays, batch_size, is_train=True):
+        # differs: d2l.load_array shuffles (is_train); the libraries draw different orders
+        dataset = T.TensorDataset(*data_arrays)
+        return T.DataLoader(dataset, batch_size, shuffle=False)
+
+    def train(net, train_features, train_labels, test_features, test_labels, num_epochs,
+              learning_rate, weight_decay, batch_size):
+        train_ls, test_ls = [], []
+        train_iter = load_array((train_features, train_labels), batch_size)
+        optimizer = T.optim.Adam(net.parameters(), lr=learning_rate, weight_decay=weight_decay)
+        for _epoch in range(num_epochs):
+            for X, y in train_iter:
+                optimizer.zero_grad()
+                l = loss(net(X), y)  # noqa: E741
+                l.backward()
+                log["grads"].append([p.grad.detach().clone() for p in net.parameters()])
+                optimizer.step()
+            train_ls.append(log_rmse(net, train_features, train_labels))
+            if test_labels is not None:
+                test_ls.append(log_rmse(net, test_features, test_labels))
+        return train_ls, test_ls
+
+    def get_k_fold_data(k, i, X, y):
+        assert k > 1
+        fold_size = X.shape[0] // k
+        X_train, y_train = None, None
+        for j in range(k):
+            idx = slice(j * fold_size, (j + 1) * fold_size)
+            X_part, y_part = X[idx, :], y[idx]
+            if j == i:
+                X_valid, y_valid = X_part, y_part
+            elif X_train is None:
+                X_train, y_train = X_part, y_part
+            else:
+                X_train = T.cat([X_train, X_part], 0)
+                y_train = T.cat([y_train, y_part], 0)
+        return X_train, y_train, X_valid, y_valid
+
+    def k_fold(k, X_train, y_train, num_epochs, learning_rate, weight_decay, batch_size):
+        train_l_sum, valid_l_sum = 0, 0
+        for i in range(k):
+            data = get_k_fold_data(k, i, X_train, y_train)
+            net = get_net()
+            train_ls, valid_ls = train(net, *data, num_epochs, learning_rate, weight_decay,
+                                       batch_size)
+            train_l_sum += train_ls[-1]
+            valid_l_sum += valid_ls[-1]
+            log["train_ls"].append(train_ls)
+            log["valid_ls"].append(valid_ls)
+        return train_l_sum / k, valid_l_sum / k
+
+    def train_and_pred(train_features, test_features, train_labels, num_epochs, lr,
+                       weight_decay, batch_size):
+        net = get_net()
+        train_ls, _ = train(net, train_features, train_labels, None, None, num_epochs, lr,
+                            weight_decay, batch_size)
+        log["train_ls"].append(train_ls)
+        # d2l.numpy(net(test_features)): x.detach().numpy()
+        preds = net(test_features).detach().numpy()
+        log["preds"].append(preds.reshape(1, -1)[0])
+
+    k, num_epochs, lr, weight_decay, batch_size = 4, 5, 5, 0.01, 8
+    train_l, valid_l = k_fold(k, train_features, train_labels, num_epochs, lr, weight_decay,
+                              batch_size)
+    log["folds"].append([train_l, valid_l])
+    train_and_pred(train_features, test_features, train_labels, num_epochs, lr, weight_decay,
+                   batch_size)
+    return log
+
+
+@pytest.mark.parametrize("hidden", [0, 6], ids=["linear", "mlp"])
+def test_d2l_kaggle_house_prices(torch, backend, hidden):
+    tol = _tol(backend)
+    train_np, test_np, labels_np = _house_features(26, 5)
+    d = train_np.shape[1]
+    shapes = [(1, d), (1,)] if not hidden else [(hidden, d), (hidden,), (1, hidden), (1,)]
+    draws = [[R.normal(scale=0.3, size=s) for s in shapes] for _ in range(5)]
+    tlog = _house_program(_torch_T(torch), train_np, test_np, labels_np, hidden, draws)
+    glog = _house_program(_gpuad_T(), train_np, test_np, labels_np, hidden, draws)
+    _same_logs(glog, tlog, **tol)
+    # the models learnt: the log rmse fell in every fold
+    assert all(ls[-1] < ls[0] for ls in glog["train_ls"])
