@@ -86,7 +86,18 @@ weights and data, comparing losses, gradients and parameters at every step:
   of the folds), ``k_fold`` and ``train_and_pred``. The Kaggle CSVs are a small random table
   preprocessed as the section's pandas code does (standardised numeric columns with NaN set
   to 0, a one-hot column with ``dummy_na``), in NumPy; ``d2l.load_array`` does not shuffle
-  (the libraries draw different orders), and each ``get_net`` takes shared initial weights.
+  (the libraries draw different orders), and each ``get_net`` takes shared initial weights;
+- karpathy/ng-video-lecture ``gpt.py`` (commit 4c8e9028): the character vocabulary
+  (``encode``/``decode``), ``get_batch`` (``torch.stack`` of slices, ``.to(device)``),
+  ``estimate_loss`` under the ``@torch.no_grad()`` decorator (``torch.zeros(eval_iters)``
+  filled by ``losses[k] = loss.item()``), ``Head`` (a ``tril`` buffer, ``masked_fill(.. == 0,
+  float('-inf'))``, ``k.shape[-1] ** -0.5``), ``MultiHeadAttention`` (``torch.cat`` of the
+  heads), ``FeedFoward``, ``Block``, ``GPTLanguageModel`` (``self.apply(self._init_weights)``,
+  ``torch.arange(T, device=device)`` positions, the ``(B*T, C)`` cross-entropy), the AdamW
+  loop with its evaluations, and ``generate`` from ``torch.zeros((1, 1), dtype=torch.long,
+  device=device)``. The text is a few lines of tiny Shakespeare; ``torch.randint`` comes
+  from shared draws; ``torch.multinomial`` in ``generate`` is the likeliest token (the
+  probabilities are compared).
 
 Each program is written once against a namespace ``T`` of torch's names or of the gpuad names
 docs/porting.md gives; the models are built by the same code for both and gpuad's model loads
@@ -212,8 +223,8 @@ def _gpuad_T():
         optim=optim,
         Tensor=ad.Tensor,
         tensor=lambda a, **k: ad.tensor(xp.asarray(np.asarray(a)), **k),
-        zeros=lambda *s: ad.tensor(gnp.zeros(_shape(s))),
-        ones=lambda *s: ad.tensor(gnp.ones(_shape(s))),
+        zeros=lambda *s, **k: ad.tensor(gnp.zeros(_shape(s), **k)),
+        ones=lambda *s, **k: ad.tensor(gnp.ones(_shape(s), **k)),
         full=lambda s, v: ad.tensor(gnp.full(s, v)),
         arange=lambda *a, **k: ad.tensor(gnp.arange(*a, **k)),
         outer=lambda a, b: ad.tensor(gnp.outer(a, b)),
@@ -1924,3 +1935,196 @@ def test_d2l_kaggle_house_prices(torch, backend, hidden):
     _same_logs(glog, tlog, **tol)
     # the models learnt: the log rmse fell in every fold
     assert all(ls[-1] < ls[0] for ls in glog["train_ls"])
+
+
+# ---- karpathy/ng-video-lecture gpt.py -----------------------------------------------------------
+
+
+def _ng_gpt_program(T, text, ix_draws, state=None, max_iters=4, eval_interval=2, eval_iters=2):
+    nn, F, torch = T.nn, T.F, T.torch
+    batch_size, block_size, learning_rate, device = 3, 8, 3e-3, "cpu"
+    n_embd, n_head, n_layer, dropout = 12, 3, 2, 0.0
+    chars = sorted(list(set(text)))
+    vocab_size = len(chars)
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    itos = {i: ch for i, ch in enumerate(chars)}
+    encode = lambda s: [stoi[c] for c in s]  # noqa: E731
+    decode = lambda l: "".join([itos[i] for i in l])  # noqa: E731, E741
+    data = T.tensor(encode(text), dtype=T.long)
+    n = int(0.9 * len(data))
+    train_data = data[:n]
+    val_data = data[n:]
+    draws = iter(ix_draws)
+    log = {"losses": [], "loss": [], "grads": [], "probs": [], "text": []}
+
+    def get_batch(split):
+        data = train_data if split == "train" else val_data
+        # torch.randint(len(data) - block_size, (batch_size,)): shared draws
+        ix = next(draws) % (len(data) - block_size)
+        assert ix.shape == (batch_size,)
+        x = T.stack([data[i : i + block_size] for i in ix])
+        y = T.stack([data[i + 1 : i + block_size + 1] for i in ix])
+        x, y = x.to(device), y.to(device)
+        return x, y
+
+    @T.no_grad()
+    def estimate_loss():
+        out = {}
+        model.eval()
+        for split in ["train", "val"]:
+            losses = T.zeros(eval_iters)
+            for k in range(eval_iters):
+                X, Y = get_batch(split)
+                logits, loss = model(X, Y)
+                losses[k] = loss.item()
+            out[split] = losses.mean()
+        model.train()
+        return out
+
+    class Head(nn.Module):
+        def __init__(self, head_size):
+            super().__init__()
+            self.key = nn.Linear(n_embd, head_size, bias=False)
+            self.query = nn.Linear(n_embd, head_size, bias=False)
+            self.value = nn.Linear(n_embd, head_size, bias=False)
+            self.register_buffer("tril", T.tril(T.ones(block_size, block_size)))
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, x):
+            B, T_, C = x.shape
+            k = self.key(x)
+            q = self.query(x)
+            wei = q @ k.transpose(-2, -1) * k.shape[-1] ** -0.5
+            wei = wei.masked_fill(self.tril[:T_, :T_] == 0, float("-inf"))
+            wei = F.softmax(wei, dim=-1)
+            wei = self.dropout(wei)
+            v = self.value(x)
+            out = wei @ v
+            return out
+
+    class MultiHeadAttention(nn.Module):
+        def __init__(self, num_heads, head_size):
+            super().__init__()
+            self.heads = nn.ModuleList([Head(head_size) for _ in range(num_heads)])
+            self.proj = nn.Linear(head_size * num_heads, n_embd)
+            self.dropout = nn.Dropout(dropout)
+
+        def forward(self, x):
+            out = T.cat([h(x) for h in self.heads], dim=-1)
+            out = self.dropout(self.proj(out))
+            return out
+
+    class FeedFoward(nn.Module):
+        def __init__(self, n_embd):
+            super().__init__()
+            self.net = nn.Sequential(
+                nn.Linear(n_embd, 4 * n_embd),
+                nn.ReLU(),
+                nn.Linear(4 * n_embd, n_embd),
+                nn.Dropout(dropout),
+            )
+
+        def forward(self, x):
+            return self.net(x)
+
+    class Block(nn.Module):
+        def __init__(self, n_embd, n_head):
+            super().__init__()
+            head_size = n_embd // n_head
+            self.sa = MultiHeadAttention(n_head, head_size)
+            self.ffwd = FeedFoward(n_embd)
+            self.ln1 = nn.LayerNorm(n_embd)
+            self.ln2 = nn.LayerNorm(n_embd)
+
+        def forward(self, x):
+            x = x + self.sa(self.ln1(x))
+            x = x + self.ffwd(self.ln2(x))
+            return x
+
+    class GPTLanguageModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.token_embedding_table = nn.Embedding(vocab_size, n_embd)
+            self.position_embedding_table = nn.Embedding(block_size, n_embd)
+            self.blocks = nn.Sequential(*[Block(n_embd, n_head=n_head) for _ in range(n_layer)])
+            self.ln_f = nn.LayerNorm(n_embd)
+            self.lm_head = nn.Linear(n_embd, vocab_size)
+            self.apply(self._init_weights)
+
+        def _init_weights(self, module):
+            if isinstance(module, nn.Linear):
+                nn.init.normal_(module.weight, mean=0.0, std=0.02)
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Embedding):
+                nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+        def forward(self, idx, targets=None):
+            B, T_ = idx.shape
+            tok_emb = self.token_embedding_table(idx)
+            pos_emb = self.position_embedding_table(T.arange(T_, device=device))
+            x = tok_emb + pos_emb
+            x = self.blocks(x)
+            x = self.ln_f(x)
+            logits = self.lm_head(x)
+            if targets is None:
+                loss = None
+            else:
+                B, T_, C = logits.shape
+                logits = logits.view(B * T_, C)
+                targets = targets.view(B * T_)
+                loss = F.cross_entropy(logits, targets)
+            return logits, loss
+
+        def generate(self, idx, max_new_tokens):
+            for _ in range(max_new_tokens):
+                idx_cond = idx[:, -block_size:]
+                logits, loss = self(idx_cond)
+                logits = logits[:, -1, :]
+                probs = F.softmax(logits, dim=-1)
+                # differs: torch.multinomial(probs, num_samples=1) draws differently in the
+                # two libraries: the probabilities are compared, the likeliest token taken
+                log["probs"].append(probs)
+                idx_next = probs.argmax(dim=-1, keepdim=True)
+                idx = T.cat((idx, idx_next), dim=1)
+            return idx
+
+    model = GPTLanguageModel()
+    if state is not None:
+        state(model)
+    initial = copy.deepcopy(model)
+    m = model.to(device)
+    n_params = sum(p.numel() for p in m.parameters())
+    optimizer = T.optim.AdamW(model.parameters(), lr=learning_rate)
+    for iter_ in range(max_iters):
+        if iter_ % eval_interval == 0 or iter_ == max_iters - 1:
+            losses = estimate_loss()
+            log["losses"].append([losses["train"], losses["val"]])
+        xb, yb = get_batch("train")
+        logits, loss = model(xb, yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        log["grads"].append([p.grad.detach().clone() for p in model.parameters()])
+        optimizer.step()
+        log["loss"].append(loss.item())
+    with T.no_grad():
+        context = T.zeros((1, 1), dtype=T.long, device=device)
+        log["text"].append(encode(decode(m.generate(context, max_new_tokens=10)[0].tolist())))
+    del torch
+    return model, initial, log, n_params
+
+
+def test_ng_video_lecture_gpt(torch, backend):
+    tol = _tol(backend)
+    text = (
+        "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, "
+        "speak.\n\nFirst Citizen:\nYou are all resolved rather to die than to famish?\n"
+    )
+    ix_draws = [R.integers(0, 10_000, size=3) for _ in range(30)]
+    tmodel, tinit, tlog, tn = _ng_gpt_program(_torch_T(torch), text, ix_draws)
+    gmodel, _, glog, gn = _ng_gpt_program(
+        _gpuad_T(), text, ix_draws, state=lambda m: _load(m, tinit)
+    )
+    assert gn == tn
+    _same_logs(glog, tlog, **tol)
+    _same_models(gmodel, tmodel, **tol)
