@@ -8,7 +8,22 @@ functions take ``device=`` (``"cpu"``), but gpuad's ``zeros``, ``ones``, ``empty
 ``_like`` forms, ``eye``, ``linspace`` and ``asarray`` raised ``TypeError`` and
 ``full``/``full_like`` swallowed any device silently (``arange`` passed it to the backend).
 Each now takes ``device=None``, ``"cpu"`` or the backend's own device and raises
-``ValueError`` naming any other."""
+``ValueError`` naming any other.
+
+lagrangian_nns builds its data set with ``odeint`` of a jitted right-hand side inside
+``jit``: gpuad's ``jit`` of ``gpuad.experimental.ode.odeint`` raised a misleading TracerError
+("an array it read was modified in place": LSODA reuses its state buffer, which the trace
+saw every evaluation of ``func`` read), recorded each of LSODA's thousands of evaluations of
+``func`` in the program, and a jitted ``func`` then tried to start a second trace. The solve
+is now one opaque step (the tracer paused while it runs; a jitted function called there runs
+eagerly) on a copy of LSODA's state. And a float32 ``y0`` was integrated by LSODA in float64
+with ``func`` evaluated on the state rounded to float32 (tens of thousands of steps at
+``rtol=1e-10``) and returned float64 where JAX returns ``y0``'s dtype: ``func`` now sees
+float64 and the result is cast to each leaf's dtype.
+
+Its learning-rate schedule ``jnp.select([t < a, t < b, t > b], [...])`` gets Python bools
+when the step count is a Python int: NumPy's ``select`` takes them (``asarray`` of each
+condition), gpuad's raised ``TypeError``."""
 
 from __future__ import annotations
 
@@ -97,3 +112,76 @@ def test_creation_device_keyword_program(backend):
     want = np.zeros((4, 3))
     want[:3] = 1.0
     np.testing.assert_array_equal(to_numpy(w.grad), want)
+
+
+def _rotation(y, t):
+    return gnp.stack([y[1], -y[0]])
+
+
+def test_odeint_under_jit(backend):
+    from gpuad.experimental.ode import odeint
+
+    t = gnp.asarray(np.linspace(0.0, 1.0, 3))
+    rhs = ad.jit(_rotation)  # a jitted func, called by LSODA inside the traced solve
+    step = ad.jit(lambda y0: odeint(rhs, y0, t, rtol=1e-10, atol=1e-10))
+    tt = np.linspace(0.0, 1.0, 3)
+    for y0 in ([1.0, 0.0], [0.0, 2.0], [0.5, -1.0]):  # a trace, then replays
+        got = to_numpy(step(gnp.asarray(np.array(y0))))
+        want = np.stack([y0[0] * np.cos(tt) + y0[1] * np.sin(tt),
+                         -y0[0] * np.sin(tt) + y0[1] * np.cos(tt)], axis=1)
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-9)
+    # and with the parameter passed through args
+    decay = ad.jit(lambda y0, k: odeint(lambda y, tt_, kk: -kk * y, y0, t, k, rtol=1e-10,
+                                        atol=1e-10))
+    for k in (1.0, 2.5):
+        got = to_numpy(decay(gnp.asarray(np.array([1.0])), gnp.asarray(np.array(k))))
+        np.testing.assert_allclose(got[:, 0], np.exp(-k * tt), rtol=1e-8)
+
+
+def test_odeint_float32_state(backend):
+    from gpuad.experimental.ode import odeint
+
+    calls = [0]
+
+    def rhs(y, t):
+        calls[0] += 1
+        return gnp.stack([y[1], -gnp.sin(y[0])])
+
+    y0 = gnp.asarray(np.array([1.0, 0.0], dtype=np.float32))
+    t = gnp.asarray(np.linspace(0.0, 3.0, 4))
+    ys = odeint(rhs, y0, t, rtol=1e-10, atol=1e-10)
+    assert ys.dtype == np.float32 and ys.shape == (4, 2)
+    n32 = calls[0]
+    calls[0] = 0
+    y64 = odeint(rhs, gnp.asarray(np.array([1.0, 0.0])), t, rtol=1e-10, atol=1e-10)
+    assert y64.dtype == np.float64
+    # the same solve as from the float64 state (float32 1.0 and 0.0 are exact), rounded
+    assert calls[0] == n32
+    np.testing.assert_array_equal(to_numpy(ys), to_numpy(y64).astype(np.float32))
+    # a pytree with a float32 and a float64 leaf keeps both dtypes, and the float32 leaf is
+    # differentiable through the cast
+    out = odeint(lambda s, tt: {"a": -s["a"], "b": -2.0 * s["b"]},
+                 {"a": gnp.asarray(np.ones(2, np.float32)), "b": gnp.asarray(np.ones(1))}, t)
+    assert out["a"].dtype == np.float32 and out["b"].dtype == np.float64
+    g = ad.grad(lambda a: odeint(lambda s, tt: -s, a, t)[-1].sum())(
+        gnp.asarray(np.ones(2, np.float32)))
+    np.testing.assert_allclose(to_numpy(g), np.full(2, np.exp(-3.0)), rtol=1e-5)
+
+
+def test_select_python_bool_conditions(backend):
+    # NumPy converts each condition with asarray: Python bools and lists of them are taken
+    assert float(gnp.select([True, False, False], [1.0, 2.0, 3.0])) == 1.0
+    assert float(gnp.select([False, False], [1.0, 2.0], default=7.0)) == 7.0
+    x = gnp.asarray(np.array([1.0, 2.0, 3.0]))
+    got = gnp.select([[True, False, False], x > 2.5], [x, -x], default=0.0)
+    np.testing.assert_array_equal(to_numpy(got), np.array([1.0, 0.0, -3.0]))
+    # the schedule's use, differentiated in the chosen value
+    lr = ad.tensor(gnp.asarray(np.array(0.5)), requires_grad=True)
+    t = 3
+    out = gnp.select([t < 2, t < 5, t > 5], [lr, lr / 10, lr / 100])
+    out.backward()
+    assert abs(float(lr.grad) - 0.1) < 1e-15
+    # non-boolean conditions still raise, as NumPy's
+    for bad in ([1, 0], [0.0, 1.0]):
+        with pytest.raises(TypeError, match="boolean"):
+            gnp.select(bad, [1.0, 2.0])
