@@ -1,5 +1,5 @@
 """Programs written for JAX run in gpuad and in JAX (float64) from the same parameters and
-data, comparing losses, gradients and parameters at every step:
+data, comparing values, losses, gradients and parameters:
 
 - MilesCranmer/lagrangian_nns (``lnn.py`` at commit 4f8b6116, ``models.py`` 0744dd6c,
   ``utils.py``, ``experiment_dblpend/physics.py``, ``data.py`` and ``train.py`` ace6012e):
@@ -16,7 +16,26 @@ data, comparing losses, gradients and parameters at every step:
   ``train`` for both models: ``learned_dynamics`` (``jnp.squeeze(.., axis=-1)``),
   ``gln_loss``/``baseline_loss`` (``jit`` of ``vmap(partial(lagrangian_eom, ..))``),
   ``update_derivative`` (``jit`` of ``optimizers.adam``'s update of ``grad(loss)``) with the
-  ``jnp.select`` learning-rate schedule, and the train/test losses.
+  ``jnp.select`` learning-rate schedule, and the train/test losses;
+- srush/annotated-s4 ``s4/s4.py`` (commit c45e3a95), the core kernels of Parts 1 and 2:
+  ``discretize`` (``inv``), ``scan_SSM`` (``jax.lax.scan``), ``run_SSM``, ``example_mass``
+  and ``example_force`` (``np.vectorize`` with ``signature="()->()"``), ``K_conv``
+  (``matrix_power`` in a list, ``.reshape()`` to a scalar), ``non_circular_convolution``
+  (``rfft``/``irfft`` of ``np.pad``, and ``jax.scipy.signal.convolve``), ``test_cnn_is_rnn``,
+  ``make_HiPPO``, ``K_gen_simple``, ``conv_from_gen`` (``vmap`` over the complex roots of
+  unity, ``ifft``, the reordering gather), ``K_gen_inverse``, ``test_gen_inverse``,
+  ``cauchy_dot`` (``np.vectorize`` with ``signature="(c),(),(c)->()"``), ``K_gen_DPLR``,
+  ``discrete_DPLR``, ``make_NPLR_HiPPO`` (``jit(eig, backend="cpu")``), ``test_nplr``,
+  ``test_conversion`` (the CNN and RNN forms of the DPLR kernel) and the ``S4Layer``'s CNN
+  mode differentiated in its parameters (complex ``Ct``, ``B``, ``D``, ``log_step``) and the
+  random SSM's ``A``, ``B``, ``C`` through ``K_conv``. Flax's modules are not ported (the
+  layer is written as a function of its parameters); the ``jax.random`` draws of
+  ``random_SSM``, ``lecun_normal`` and the tests come from NumPy, shared; ``eig``'s
+  eigenvectors are defined up to phase, so each library's ``make_NPLR_HiPPO`` is checked by
+  ``test_nplr``'s identities and JAX's is used by both after; ``test_conversion`` runs in
+  complex128 (the notebook's ``complex64``); gpuad's complex gradient is the conjugate of
+  JAX's (docs/porting.md). gpuad's side gets Tensors (a raw backend array is a NumPy array,
+  whose ``reshape()`` needs a shape).
 
 Each program is written once against a namespace ``J`` of JAX's names or gpuad's
 (docs/porting.md). Differences: sizes are small (a 10-frame trajectory, 16 hidden units, 7
@@ -470,3 +489,283 @@ def test_lagrangian_nns_train(jax, model):
         _close([list(p) for p in a], [list(p) for p in b], rtol=1e-8, atol=1e-11, msg=f"g{i}")
     _close([list(p) for p in pg], [list(p) for p in pj], rtol=1e-9, atol=1e-12)
     assert float(lg["train"][-1]) < float(lg["train"][0])
+
+
+# ---- srush/annotated-s4 s4/s4.py: the core kernels ---------------------------------------------
+
+
+def _s4_names(J):
+    if J.lib == "jax":
+        import jax.numpy as jnp
+        from jax.numpy.linalg import eig, inv, matrix_power
+        from jax.scipy.signal import convolve
+
+        return types.SimpleNamespace(
+            lib="jax", np=jnp, vmap=J.jax.vmap, scan=J.jax.lax.scan, jit=J.jax.jit,
+            grad=J.jax.grad, eig=eig, inv=inv, matrix_power=matrix_power, convolve=convolve,
+        )
+    from gpuad import lax
+    from gpuad.scipy.signal import convolve
+
+    return types.SimpleNamespace(
+        lib="gpuad", np=gnp, vmap=ad.vmap, scan=lax.scan, jit=ad.jit, grad=ad.grad,
+        eig=gnp.linalg.eig, inv=gnp.linalg.inv, matrix_power=gnp.linalg.matrix_power,
+        convolve=convolve,
+    )
+
+
+def _s4(S):
+    np_, jit = S.np, S.jit
+    inv, matrix_power, convolve = S.inv, S.matrix_power, S.convolve
+
+    def discretize(A, B, C, step):
+        I = np_.eye(A.shape[0])  # noqa: E741
+        BL = inv(I - (step / 2.0) * A)
+        Ab = BL @ (I + (step / 2.0) * A)
+        Bb = (BL * step) @ B
+        return Ab, Bb, C
+
+    def scan_SSM(Ab, Bb, Cb, u, x0):
+        def step(x_k_1, u_k):
+            x_k = Ab @ x_k_1 + Bb @ u_k
+            y_k = Cb @ x_k
+            return x_k, y_k
+
+        return S.scan(step, x0, u)
+
+    def run_SSM(A, B, C, u):
+        L = u.shape[0]
+        N = A.shape[0]
+        Ab, Bb, Cb = discretize(A, B, C, step=1.0 / L)
+        return scan_SSM(Ab, Bb, Cb, u[:, np_.newaxis], np_.zeros((N,)))[1]
+
+    def example_mass(k, b, m):
+        A = np_.array([[0, 1], [-k / m, -b / m]])
+        B = np_.array([[0], [1.0 / m]])
+        C = np_.array([[1.0, 0]])
+        return A, B, C
+
+    @partial(np_.vectorize, signature="()->()")
+    def example_force(t):
+        x = np_.sin(10 * t)
+        return x * (x > 0.5)
+
+    def K_conv(Ab, Bb, Cb, L):
+        return np_.array([(Cb @ matrix_power(Ab, l) @ Bb).reshape() for l in range(L)])
+
+    def non_circular_convolution(u, K, nofft=False):
+        if nofft:
+            return convolve(u, K, mode="full")[: u.shape[0]]
+        else:
+            assert K.shape[0] == u.shape[0]
+            ud = np_.fft.rfft(np_.pad(u, (0, K.shape[0])))
+            Kd = np_.fft.rfft(np_.pad(K, (0, u.shape[0])))
+            out = ud * Kd
+            return np_.fft.irfft(out)[: u.shape[0]]
+
+    def make_HiPPO(N):
+        def v(n, k):
+            if n > k:
+                return np_.sqrt(2 * n + 1) * np_.sqrt(2 * k + 1)
+            elif n == k:
+                return n + 1
+            else:
+                return 0
+
+        mat = [[v(n, k) for k in range(1, N + 1)] for n in range(1, N + 1)]
+        return np_.array(mat)
+
+    def K_gen_simple(Ab, Bb, Cb, L):
+        K = K_conv(Ab, Bb, Cb, L)
+
+        def gen(z):
+            return np_.sum(K * (z ** np_.arange(L)))
+
+        return gen
+
+    def conv_from_gen(gen, L):
+        Omega_L = np_.exp((2j * np_.pi) * (np_.arange(L) / L))
+        atRoots = S.vmap(gen)(Omega_L)
+        out = np_.fft.ifft(atRoots, L).reshape(L)
+        order = np_.array([i if i == 0 else L - i for i in range(L)])
+        return out[order].real
+
+    def K_gen_inverse(Ab, Bb, Cb, L):
+        I = np_.eye(Ab.shape[0])  # noqa: E741
+        Ab_L = matrix_power(Ab, L)
+        Ct = Cb @ (I - Ab_L)
+        return lambda z: (Ct.conj() @ inv(I - Ab * z) @ Bb).reshape()
+
+    @partial(np_.vectorize, signature="(c),(),(c)->()")
+    def cauchy_dot(v, omega, lambd):
+        return (v / (omega - lambd)).sum()
+
+    def K_gen_DPLR(Lambda, p, q, B, Ct, step):
+        aterm = (Ct.conj().ravel(), q.conj().ravel())
+        bterm = (B.ravel(), p.ravel())
+
+        def gen(o):
+            g = (2.0 / step) * ((1.0 - o) / (1.0 + o))
+            c = 2.0 / (1.0 + o)
+
+            def k(a):
+                return cauchy_dot(a, g, Lambda)
+
+            k00 = k(aterm[0] * bterm[0])
+            k01 = k(aterm[0] * bterm[1])
+            k10 = k(aterm[1] * bterm[0])
+            k11 = k(aterm[1] * bterm[1])
+            return c * (k00 - k01 * (1.0 / (1.0 + k11)) * k10)
+
+        return gen
+
+    def discrete_DPLR(Lambda, p, q, B, Ct, step, L):
+        N = Lambda.shape[0]
+        A = np_.diag(Lambda) - p[:, np_.newaxis] @ q[:, np_.newaxis].conj().T
+        I = np_.eye(N)  # noqa: E741
+        A0 = (2.0 / step) * I + A
+        D = np_.diag(1.0 / ((2.0 / step) - Lambda))
+        qc = q.conj().T.reshape(1, -1)
+        p2 = p.reshape(-1, 1)
+        A1 = D - (D @ p2 * (1.0 / (1 + (qc @ D @ p2))) * qc @ D)
+        Ab = A1 @ A0
+        Bb = 2 * A1 @ B
+        Cb = Ct @ inv(I - matrix_power(Ab, L)).conj()
+        return Ab, Bb, Cb.conj()
+
+    def make_NPLR_HiPPO(N):
+        nhippo = -make_HiPPO(N)
+        p = 0.5 * np_.sqrt(2 * np_.arange(1, N + 1) + 1.0)
+        q = 2 * p
+        S_ = nhippo + p[:, np_.newaxis] * q[np_.newaxis, :]
+        Lambda, V = jit(S.eig, backend="cpu")(S_)
+        return nhippo, Lambda, p, q, V
+
+    fns = {k: v for k, v in locals().items() if callable(v) and k not in ("S", "np_")}
+    return types.SimpleNamespace(np=S.np, lib=S.lib, **fns)
+
+
+def _s4_draws(N, L):
+    return {
+        "A": R.uniform(size=(N, N)), "B": R.uniform(size=(N, 1)), "C": R.uniform(size=(1, N)),
+        "u": R.uniform(size=(L,)), "Bc": R.normal(size=(N, 1)) / np.sqrt(N),
+        "Ct": (R.normal(size=(1, N)) + 1j * R.normal(size=(1, N))) / np.sqrt(2 * N),
+    }
+
+
+# gpuad's arrays as Tensors: a raw backend array is a NumPy (CuPy) array whose methods are
+# NumPy's (``x.reshape()`` without a shape raises there; a Tensor's is JAX's and torch's)
+_GT = types.SimpleNamespace(
+    asarray=lambda a: ad.tensor(gnp.asarray(a)),
+    arange=lambda n: ad.tensor(gnp.arange(n)),
+    zeros=lambda s: ad.tensor(gnp.zeros(s)),
+    newaxis=None,
+    complex128=np.complex128,
+)
+
+
+def test_annotated_s4_part1(jax):
+    Sj, Sg = _s4(_s4_names(_jax_J(jax))), _s4(_s4_names(_gpuad_J()))
+    N, L = 4, 16
+    d = _s4_draws(N, L)
+    ssm = (d["A"], d["B"], d["C"])
+    # run_SSM (lax.scan) against the convolution with K_conv's filter (test_cnn_is_rnn)
+    for S, xp in ((Sj, Sj.np), (Sg, _GT)):
+        rec = S.run_SSM(*[xp.asarray(a) for a in ssm], xp.asarray(d["u"]))
+        ssmb = S.discretize(*[xp.asarray(a) for a in ssm], step=1.0 / L)
+        K = S.K_conv(*ssmb, L)
+        conv = S.non_circular_convolution(xp.asarray(d["u"]), K)
+        conv2 = S.non_circular_convolution(xp.asarray(d["u"]), K, nofft=True)
+        _close(rec.ravel(), conv.ravel(), rtol=1e-9, atol=1e-12)
+        _close(conv2, conv, rtol=1e-9, atol=1e-12)
+    rj = Sj.run_SSM(*[Sj.np.asarray(a) for a in ssm], Sj.np.asarray(d["u"]))
+    rg = Sg.run_SSM(*[_GT.asarray(a) for a in ssm], _GT.asarray(d["u"]))
+    _close(rg, rj)
+    # the mechanics example: example_mass and the vectorized example_force
+    ks = np.arange(100)
+    uj = Sj.example_force(Sj.np.asarray(ks * 0.01))
+    ug = Sg.example_force(_GT.asarray(ks * 0.01))
+    _close(ug, uj)
+    _close(Sg.run_SSM(*Sg.example_mass(k=40, b=5, m=1), ug),
+           Sj.run_SSM(*Sj.example_mass(k=40, b=5, m=1), uj))
+    # test_gen_inverse: the generating function at the roots of unity, by vmap and ifft
+    ssmb = [np.asarray(a) for a in Sj.discretize(*ssm, 1.0 / L)]
+    for S, xp in ((Sj, Sj.np), (Sg, _GT)):
+        b = S.K_conv(*[xp.asarray(a) for a in ssmb], L=L)
+        a = S.conv_from_gen(S.K_gen_inverse(*[xp.asarray(a) for a in ssmb], L=L), L)
+        s = S.conv_from_gen(S.K_gen_simple(*[xp.asarray(a) for a in ssmb], L=L), L)
+        _close(a, b, rtol=1e-8, atol=1e-10)
+        _close(s, b, rtol=1e-8, atol=1e-10)
+    _close(Sg.make_HiPPO(6), Sj.make_HiPPO(6))
+
+    # the gradient of a loss of the filter through K_conv's matrix powers, in A, B, C
+    def loss(S, A, B, C):
+        Ab, Bb, Cb = S.discretize(A, B, C, step=1.0 / L)
+        y = S.non_circular_convolution(S.np.asarray(d["u"]), S.K_conv(Ab, Bb, Cb, L))
+        return S.np.sum(S.np.sin(y))
+
+    gj = jax.grad(lambda *a: loss(Sj, *a), argnums=(0, 1, 2))(*[Sj.np.asarray(a) for a in ssm])
+    gg = ad.grad(lambda *a: loss(Sg, *a), argnums=(0, 1, 2))(*[_GT.asarray(a) for a in ssm])
+    _close(list(gg), list(gj), rtol=1e-9, atol=1e-12)
+
+
+def test_annotated_s4_part2(jax):
+    Sj, Sg = _s4(_s4_names(_jax_J(jax))), _s4(_s4_names(_gpuad_J()))
+    N, L = 8, 16
+    d = _s4_draws(N, L)
+    step = 1.0 / L
+    # make_NPLR_HiPPO: eig's eigenvectors are unique up to phase, so each library's are checked
+    # by test_nplr's identities, and JAX's are used by both below
+    for S in (Sj, Sg):
+        A2, Lambda, p, q, V = S.make_NPLR_HiPPO(N)
+        Lambda, V, p, q, A2 = (np.asarray(_arr(a)) for a in (Lambda, V, p, q, A2))
+        Vc = V.conj().T
+        A3 = V @ (np.diag(Lambda) - (Vc @ p[:, None]) @ (Vc @ q[:, None].conj()).conj().T) @ Vc
+        A4 = V @ np.diag(Lambda) @ Vc - np.outer(p, q)
+        np.testing.assert_allclose(A3, A2, atol=1e-9)
+        np.testing.assert_allclose(A4, A2, atol=1e-9)
+    _, Lambda_j, _, _, _ = Sj.make_NPLR_HiPPO(N)
+    _, Lambda_g, _, _, _ = Sg.make_NPLR_HiPPO(N)
+    np.testing.assert_allclose(np.sort_complex(_arr(Lambda_g)), np.sort_complex(_arr(Lambda_j)),
+                               atol=1e-10)
+    _, Lambda, p, q, V = (np.asarray(a) for a in Sj.make_NPLR_HiPPO(N))
+    Vc = V.conj().T
+    p, q = Vc @ p, Vc @ q.conj()
+    B = Vc @ d["Bc"]
+    Ct = d["Ct"]
+    # test_conversion: the DPLR generating function (CNN) against discrete_DPLR's RNN
+    out = {}
+    for S, xp in ((Sj, Sj.np), (Sg, _GT)):
+        a = [xp.asarray(v) for v in (Lambda, p, q, B, Ct)]
+        K = S.conv_from_gen(S.K_gen_DPLR(*a, step), L)
+        Ab, Bb, Cb = S.discrete_DPLR(*a, step, L)
+        K2 = S.K_conv(Ab, Bb, Cb, L=L)
+        _close(K.real, K2.real, rtol=1e-8, atol=1e-9)
+        u = xp.arange(L) * 1.0
+        y1 = S.non_circular_convolution(u, K.real)
+        _, y2 = S.scan_SSM(Ab, Bb, Cb, u[:, xp.newaxis], xp.zeros((N,)).astype(xp.complex128))
+        _close(y1, y2.reshape(-1).real, rtol=1e-8, atol=1e-8)
+        out[S.lib] = (K, Ab, Bb, Cb, y1)
+    _close(list(out["gpuad"]), list(out["jax"]), rtol=1e-9, atol=1e-11)
+
+    # S4Layer's CNN mode as a function of its learned parameters (Ct complex, B, D,
+    # log_step), differentiated: gpuad's complex gradient is the conjugate of JAX's
+    def layer(S, Ct, Bp, Dp, log_step, u):
+        xp = S.np
+        step = xp.exp(log_step)
+        K = S.conv_from_gen(
+            S.K_gen_DPLR(xp.asarray(Lambda), xp.asarray(p), xp.asarray(q),
+                         xp.asarray(Vc) @ Bp, Ct, step[0]), L)
+        return S.non_circular_convolution(u, K) + Dp * u
+
+    def loss(S, *params):
+        y = layer(S, *params, S.np.asarray(d["u"]))
+        return S.np.sum(y**2) / L
+
+    params = (Ct, d["Bc"], np.array([0.7]), np.array([np.log(0.05)]))
+    lj, gj = jax.value_and_grad(lambda *a: loss(Sj, *a), argnums=(0, 1, 2, 3))(
+        *[Sj.np.asarray(a) for a in params])
+    lg, gg = ad.value_and_grad(lambda *a: loss(Sg, *a), argnums=(0, 1, 2, 3))(
+        *[_GT.asarray(a) for a in params])
+    _close(lg, lj)
+    _close([np.conj(_arr(gg[0])), *gg[1:]], list(gj), rtol=1e-8, atol=1e-11)
