@@ -50,12 +50,14 @@ weights and data, comparing losses, gradients and parameters at every step:
   (``xavier_uniform_``), ``Batch`` (``make_std_mask``: ``&`` of a bool mask and
   ``type_as(tgt_mask.data)``, ``ntokens`` by ``.data.sum()``), ``run_epoch`` with
   ``TrainState``, ``DummyOptimizer`` (a ``torch.optim.Optimizer`` subclass that never calls
-  ``super().__init__``) and ``DummyScheduler``, ``rate`` under ``LambdaLR``,
-  ``LabelSmoothing`` (``fill_``, ``scatter_``, a column write, ``torch.nonzero`` and
+  ``super().__init__``) and ``DummyScheduler``, ``rate`` under ``LambdaLR`` (also
+  ``example_learning_schedule``'s three schedules, 200 steps each), ``LabelSmoothing``
+  (``fill_``, ``scatter_``, a column write, ``torch.nonzero`` and
   ``index_fill_``, ``KLDivLoss(reduction="sum")``) with ``example_label_smoothing`` and the
   penalization curve (``log`` of zeros: ``-inf`` inputs), ``SimpleLossCompute``
   (``sloss.data * norm``), ``data_gen``, ``example_simple_model`` (two epochs of training and
-  evaluation) and ``greedy_decode`` (``torch.max(prob, dim=1)``, ``fill_``,
+  evaluation), ``inference_test`` (``torch.empty(1, 1).type_as(src.data).fill_``) and
+  ``greedy_decode`` (``torch.max(prob, dim=1)``, ``fill_``,
   ``next_word.data[0]``), and Part 3's ``collate_batch`` (``F.pad(.., value=pad_id)`` of
   ``torch.cat`` rows, ``torch.stack``) feeding one ``train+log`` step. The notebook's
   ``make_model`` builds ``MultiHeadedAttention(h, d_model)`` with its default dropout 0.1
@@ -1457,6 +1459,21 @@ def _annotated_program(T, batches, eval_batches, sentences, state=None):
             tgt = data.requires_grad_(False).clone().detach()
             yield A.Batch(src, tgt, 0)
 
+    # example_learning_schedule (200 of its 20000 steps per configuration)
+    opts = [[512, 1, 40], [512, 1, 80], [256, 1, 40]]
+    dummy_model = T.nn.Linear(1, 1)
+    for example in opts:
+        optimizer = T.optim.Adam(dummy_model.parameters(), lr=1, betas=(0.9, 0.98), eps=1e-9)
+        lr_scheduler = T.LambdaLR(
+            optimizer=optimizer, lr_lambda=lambda step, example=example: rate(step, *example)
+        )
+        tmp = []
+        for _step in range(200):
+            tmp.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            lr_scheduler.step()
+        log["lr"].append(tmp)
+
     # example_label_smoothing and penalization_visualization
     crit = A.LabelSmoothing(5, 0, 0.4)
     predict = T.FloatTensor([[0, 0.2, 0.7, 0.1, 0]] * 5)
@@ -1504,6 +1521,19 @@ def _annotated_program(T, batches, eval_batches, sentences, state=None):
             DummyScheduler(),
             mode="eval",
         )[0]
+    # inference_test: the untrained-style decode with torch.empty(..).fill_ of each word
+    model.eval()
+    src = T.LongTensor([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]])
+    src_mask = T.ones(1, 1, 10)
+    memory = model.encode(src, src_mask)
+    ys = T.zeros(1, 1).type_as(src)
+    for _ in range(9):
+        out = model.decode(memory, src_mask, ys, A.subsequent_mask(ys.size(1)).type_as(src.data))
+        prob = model.generator(out[:, -1])
+        _, next_word = T.max(prob, dim=1)
+        next_word = next_word.data[0]
+        ys = T.cat([ys, T.empty(1, 1).type_as(src.data).fill_(next_word)], dim=1)
+    log["decoded"].append(ys)
     model.eval()
     src = T.LongTensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]])
     max_len = src.shape[1]
