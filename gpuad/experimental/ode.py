@@ -20,6 +20,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as _np
+
 from .. import numpy as gnp
 from ..flatten_util import ravel_pytree
 from ..tree import tree_flatten, tree_unflatten
@@ -41,6 +43,16 @@ def odeint(func: Callable, y0: Any, t: Any, *args: Any, rtol: float = 1.4e-8,
             raise TypeError(
                 f"The contents of odeint *args must be arrays or scalars, but got {a!r}.")
     leaves, tdef = tree_flatten(y0)
+    # JAX returns each leaf in its own dtype; LSODA steps in float64, so func is evaluated in
+    # float64 too (a float32 state rounded at every evaluation would make LSODA's error
+    # control, at tolerances such as 1e-10, take tens of thousands of steps) and the result
+    # is cast back to each leaf's dtype
+    dtypes = [_np.dtype(leaf.dtype) if hasattr(leaf, "dtype") else _np.asarray(leaf).dtype
+              for leaf in leaves]
+    wide = [_np.promote_types(d, _np.float64) if d.kind in "fc" else d for d in dtypes]
+    if wide != dtypes:
+        y0 = tree_unflatten(tdef, [gnp.astype(leaf, w) if w != d else leaf
+                                   for leaf, d, w in zip(leaves, dtypes, wide, strict=True)])
     flat0, unravel = ravel_pytree(y0)
 
     def f(y, tt, *a):
@@ -53,11 +65,12 @@ def odeint(func: Callable, y0: Any, t: Any, *args: Any, rtol: float = 1.4e-8,
         kw["mxstep"] = 10 ** 9
     ys = _lsoda(f, flat0, t, args=tuple(args), **kw)        # (len(t), size)
     out, off = [], 0
-    for leaf in leaves:
+    for leaf, dt in zip(leaves, dtypes, strict=True):
         shp = tuple(gnp.shape(leaf))
         n = 1
         for d in shp:
             n *= d
-        out.append(gnp.reshape(ys[:, off:off + n], (ys.shape[0],) + shp))
+        y = gnp.reshape(ys[:, off:off + n], (ys.shape[0],) + shp)
+        out.append(gnp.astype(y, dt) if dt.kind in "fc" and y.dtype != dt else y)
         off += n
     return tree_unflatten(tdef, out)

@@ -414,6 +414,8 @@ class Jitted:
             return self.f(*args, **kwargs)
         if trace.active() is not None:  # inside another trace: inlined (donation ignored)
             return self.f(*args, **kwargs)
+        if trace._current is not None and trace.paused_here():  # inside one opaque step
+            return self.f(*args, **kwargs)
         if _state.saved_hooks_open[0] and _state.local.saved_hooks:
             # saved_tensors_hooks open: a replay would not call them on the steps inside
             outer.warn_eager(self, outer.EAGER_WHY["saved_hooks"])

@@ -147,6 +147,14 @@ def active() -> Tracer | None:
     return None
 
 
+def paused_here() -> bool:
+    """Whether a trace in this thread is paused: the code running belongs to the tracer or
+    to one opaque step of the program (a host solver calling ``func`` thousands of times), so a
+    jitted function called there runs eagerly rather than starting a trace of its own."""
+    tr = _current
+    return tr is not None and tr.paused > 0 and tr.thread == threading.get_ident()
+
+
 def _checksum(a) -> int:
     if type(a) is not _ndarray:
         be = _by_array_type.get(type(a))

@@ -205,12 +205,15 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
 
     register_module = add_module
 
-    def register_buffer(self, name: str, tensor: Any) -> None:
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """Hold ``tensor`` as state that is saved and loaded but not trained (BatchNorm's
         running statistics): a Tensor that requires no grad, listed by ``named_buffers`` and
-        ``state_dict``; ``None`` registers the name without a value.
+        ``state_dict``; ``None`` registers the name without a value. ``persistent=False``
+        (torch's): listed by ``named_buffers`` and moved by ``to``, but left out of
+        ``state_dict`` and not expected by ``load_state_dict`` (values the module recomputes,
+        such as rotary-embedding tables).
 
-        Example: ``self.register_buffer("running_mean", gnp.zeros((4,)))``
+        Example: ``self.register_buffer("freqs_cos", gnp.cos(t), persistent=False)``
         """
         t = None if tensor is None else tensor if isinstance(tensor, Tensor) else Tensor(
             gnp.asarray(tensor))
@@ -218,6 +221,11 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
         names = self.__dict__.setdefault("_buffer_names", [])
         if name not in names:
             names.append(name)
+        transient = self.__dict__.setdefault("_non_persistent", set())
+        if persistent:
+            transient.discard(name)
+        else:
+            transient.add(name)
 
     def named_buffers(self, prefix: str = "", recurse: bool = True,
                       remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
@@ -279,9 +287,10 @@ class Module(_hooks.HookMethods, _hooks.StateDictHookMethods, ModuleMethods):
         items: list[tuple[str, Any]] = []
         for path, m in self._named_modules("", None):
             items += [(path + n, v) for n, v in m._members() if not isinstance(v, Module)]
+            transient = m.__dict__.get("_non_persistent", ())
             for n in m.__dict__.get("_buffer_names", ()):
                 b = getattr(m, n, None)
-                if b is not None:
+                if b is not None and n not in transient:
                     items.append((path + n, b))
             if extra is not None and hasattr(type(m), extra):
                 items.append((path + "_extra_state", _Extra(m)))

@@ -260,6 +260,7 @@ def _xp():
 
 
 from ._creation import (  # noqa: E402,F401
+    _check_device,
     array,
     asarray,
     frombuffer,
@@ -286,21 +287,24 @@ def _shape_of(shape_):
                         f"got {shape_!r}") from None
 
 
-def zeros(shape, dtype=float, order="C", *, like=None):
+def zeros(shape, dtype=float, order="C", *, device=None, like=None):
     """A backend array of zeros (``order`` "C" or "F", as NumPy's). Example:
     ``gnp.zeros((2, 3))``"""
+    _check_device(device, "zeros")
     return _xp().zeros(_shape_of(shape), dtype=dtype, order=order)
 
 
-def ones(shape, dtype=float, order="C", *, like=None):
+def ones(shape, dtype=float, order="C", *, device=None, like=None):
     """A backend array of ones (``order`` "C" or "F", as NumPy's). Example:
     ``gnp.ones((2, 3))``"""
+    _check_device(device, "ones")
     return _xp().ones(_shape_of(shape), dtype=dtype, order=order)
 
 
-def empty(shape, dtype=float, order="C", *, like=None):
+def empty(shape, dtype=float, order="C", *, device=None, like=None):
     """An uninitialised backend array (``order`` "C" or "F", as NumPy's). Example:
     ``gnp.empty((2, 3))``"""
+    _check_device(device, "empty")
     return _xp().empty(_shape_of(shape), dtype=dtype, order=order)
 
 
@@ -320,20 +324,26 @@ def full(shape_, fill_value, dtype=None):
     return _xp().full(_shape_of(shape_), fill_value, dtype=dtype)
 
 
-def zeros_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+def zeros_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+               device=None):
     """A backend array of zeros shaped like ``a`` (or ``shape``). Example:
     ``gnp.zeros_like(x)``"""
+    _check_device(device, "zeros_like")
     return _make_like(a, "zeros", dtype, shape=shape)
 
 
-def ones_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+def ones_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+              device=None):
     """A backend array of ones shaped like ``a`` (or ``shape``). Example: ``gnp.ones_like(x)``"""
+    _check_device(device, "ones_like")
     return _make_like(a, "ones", dtype, shape=shape)
 
 
-def empty_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None):
+def empty_like(a, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+               device=None):
     """An uninitialised backend array shaped like ``a`` (or ``shape``). Example:
     ``gnp.empty_like(x)``"""
+    _check_device(device, "empty_like")
     return _make_like(a, "empty", dtype, shape=shape)
 
 
@@ -347,8 +357,9 @@ def full_like(a, fill_value, dtype=None):
     return _make_like(a, "full", dtype, fill_value)
 
 
-def eye(N, M=None, k=0, dtype=float, order="C", *, like=None):
+def eye(N, M=None, k=0, dtype=float, order="C", *, device=None, like=None):
     """Identity-like backend array, NumPy's arguments. Example: ``gnp.eye(3, M=4, k=1)``"""
+    _check_device(device, "eye")
     return _xp().eye(N, M, k, dtype=dtype, order=order)
 
 
@@ -357,12 +368,13 @@ def identity(n, dtype=float):
     return _xp().eye(n, dtype=dtype)
 
 
-def arange(*args, **kwargs):
+def arange(*args, device=None, like=None, **kwargs):
     """``numpy.arange`` on the active backend (a backend array). Example: ``gnp.arange(5)``
 
     Its arguments are read as numbers: a Tensor being differentiated raises (write
     ``start + step * gnp.arange(n)`` to differentiate through ``start`` and ``step``).
     """
+    _check_device(device, "arange")
     for a in (*args, *kwargs.values()):
         if isinstance(a, Tensor) and (a.requires_grad or a._tan):
             raise TypeError(

@@ -15,6 +15,21 @@ from ..tensor import Tensor, refuse_untracked_cast
 from . import _xp_fallbacks as _fb
 
 
+def _check_device(device: Any, op: str) -> None:
+    """NumPy 2's ``device=`` of the creation functions: None, ``"cpu"`` (NumPy's one device)
+    or the active backend's own device are taken (the array is made on the backend's device,
+    as every gpuad array); any other device raises, naming it."""
+    if device is None or device == "cpu":
+        return
+    xp = get_backend().xp
+    here = getattr(xp.empty(0), "device", "cpu")
+    if device is here or str(device) == str(here) or (
+            getattr(here, "id", None) is not None and getattr(device, "id", None) == here.id):
+        return  # (CuPy's Device: the same id)
+    raise ValueError(f"{op}: device={device!r} is not supported: gpuad makes its arrays on the "
+                     f"active backend's device ({here}); pass device=None or \"cpu\"")
+
+
 def array(obj: Any, dtype: Any = None, copy: bool | None = True, order: str = "K",
           subok: bool = False, ndmin: int = 0):
     """``numpy.array``: a Tensor, or a list/tuple holding Tensors, gives a recorded Tensor (a
@@ -58,7 +73,7 @@ def _array(obj: Any, dtype: Any, copy: bool | None):
     return be.xp.array(obj, dtype=dtype, copy=copy)
 
 
-def asarray(obj: Any, dtype: Any = None, order: str | None = None, *,
+def asarray(obj: Any, dtype: Any = None, order: str | None = None, *, device: Any = None,
             copy: bool | None = None):
     """``numpy.asarray``: a Tensor is returned as it is (kept on the tape; cast if ``dtype``
     differs), a list/tuple holding Tensors gives their recorded stack, anything else a backend
@@ -69,6 +84,7 @@ def asarray(obj: Any, dtype: Any = None, order: str | None = None, *,
     """
     if order not in (None, "K", "A", "C", "F"):
         raise ValueError(f"asarray: order must be one of 'K', 'A', 'C', 'F', got {order!r}")
+    _check_device(device, "asarray")
     if copy:
         return array(obj, dtype=dtype, copy=True)
     if copy is False:

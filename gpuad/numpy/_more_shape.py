@@ -307,6 +307,8 @@ def select(condlist, choicelist, default=0):
     out = default
     for cond, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
         c = data(cond)
+        if getattr(c, "dtype", None) is None:  # Python bools, lists of them: NumPy's asarray
+            c = data(_array_or_raw(cond))
         if getattr(c, "dtype", None) is None or c.dtype.kind != "b":
             raise TypeError(f"select: invalid entry in condlist: should be boolean ndarray, "
                             f"got {getattr(c, 'dtype', type(c).__name__)}")

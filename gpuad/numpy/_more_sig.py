@@ -24,6 +24,7 @@ from ..engine import assign_inplace
 from ..prims.reductions import _sum as _sum_op
 from ..rules import data, getitem, ndim, shape
 from ..tensor import Tensor
+from . import _check_device
 from . import cumprod as _cumprod0
 from . import cumsum as _cumsum0
 from . import full as _full0
@@ -703,9 +704,10 @@ def _as_numpy_on_2_vectors(na: int, nb: int) -> None:
         warnings.warn(w.message, w.category, stacklevel=4)
 
 
-def full(shape, fill_value, dtype=None, order: str = "C", **kwargs):
+def full(shape, fill_value, dtype=None, order: str = "C", *, device=None, like=None):
     """An array of ``shape`` filled with ``fill_value``; a Tensor fill value gives a Tensor
     (differentiable in it). Example: ``gnp.full((2, 2), s)``"""
+    _check_device(device, "full")
     if not isinstance(fill_value, Tensor):
         return _full0(shape, fill_value, dtype=dtype)
     shp = (shape,) if isinstance(shape, int | _np.integer) else tuple(shape)
@@ -713,10 +715,11 @@ def full(shape, fill_value, dtype=None, order: str = "C", **kwargs):
     return _r.copy(_r.broadcast_to(v, shp))
 
 
-def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, shape=None,
-              **kwargs):
+def full_like(a, fill_value, dtype=None, order: str = "K", subok: bool = True, shape=None, *,
+              device=None):
     """An array like ``a`` filled with ``fill_value``; a Tensor fill value gives a Tensor
     (differentiable in it). Example: ``gnp.full_like(x, s)``"""
+    _check_device(device, "full_like")
     from . import _struct_template
 
     a = _struct_template(a)
@@ -740,9 +743,10 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=No
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
-             dtype=None, axis: int = 0):
+             dtype=None, axis: int = 0, *, device=None):
     """``num`` evenly spaced values from ``start`` to ``stop``, as ``numpy.linspace``; Tensor
     end points give a Tensor differentiable in both. Example: ``gnp.linspace(s, 2 * s, 5)``"""
+    _check_device(device, "linspace")
     if not (isinstance(start, Tensor) or isinstance(stop, Tensor)):
         if not retstep and axis == 0:
             return _linspace0(start, stop, num, endpoint=endpoint, dtype=dtype)

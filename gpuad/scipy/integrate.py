@@ -66,7 +66,7 @@ class _System:
         return self.func(t, y, *args) if self.tfirst else self.func(y, t, *args)
 
     def value(self, y: _np.ndarray, t: float) -> _np.ndarray:
-        out = self.call(self.xp.asarray(y), float(t), self.args)
+        out = self.call(self.xp.array(y), float(t), self.args)  # (LSODA reuses y)
         if isinstance(out, Tensor):
             if out.requires_grad or out._tan:
                 raise MissingRuleError(
@@ -121,7 +121,15 @@ def _fwd(xp, y0, t, *args, func, tfirst, kw):
         jac = kw["Dfun"]
         kw = dict(kw, Dfun=lambda y, tt: _host(
             jac(tt, xp.asarray(y), *sys_.args) if tfirst else jac(xp.asarray(y), tt, *sys_.args)))
-    out = _solve(lambda y, tt: sys_.value(y, tt), y0h, _host(t), kw)
+    trace = sys.modules.get("gpuad.jit.trace")
+    tr = trace.active() if trace is not None else None
+    if tr is not None:  # the step replays this whole solve: its thousands of evaluations of
+        tr.paused += 1  # func are no steps of the program being recorded
+    try:
+        out = _solve(lambda y, tt: sys_.value(y, tt), y0h, _host(t), kw)
+    finally:
+        if tr is not None:
+            tr.paused -= 1
     return xp.asarray(out)
 
 
