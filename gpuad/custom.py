@@ -238,6 +238,7 @@ def _ckpt_vjp(g, ans, inputs, params, need):
             out = fn(*tree_unflatten(adef, args))
     floats = tree_flatten(out)[0]
     floats = [floats[i] for i in _float_leaves(floats)]  # packed into the step's output
+    _check_recomputed(fn, params.get("meta"), floats)
     leaves = [x for x in floats if isinstance(x, Tensor) and x.requires_grad]
     if not leaves:
         return [None] * len(edges)
@@ -279,7 +280,43 @@ def _ckpt_impl(xp, *inputs, fn, seed, adef, arr_pos, flat_args, **_):
 
     with _state.no_grad(), _random.seeded(seed), bound(_.get("axes")):
         leaves = tree_flatten(fn(*tree_unflatten(adef, args)))[0]
-    return _pack([_raw(leaves[i]) for i in _float_leaves(leaves)])
+    floats = [leaves[i] for i in _float_leaves(leaves)]
+    _check_recomputed(fn, _.get("meta"), floats)
+    return _pack([_raw(x) for x in floats])
+
+
+class CheckpointError(GradError):
+    """The recomputation of a checkpointed block returned other arrays than its first run
+    (another number of floating outputs, or another shape or dtype), as torch's
+    ``torch.utils.checkpoint.CheckpointError``: the gradient would belong to another
+    function, so backward raises instead."""
+
+
+def _meta(x) -> tuple:
+    return tuple(_r.shape(x)), str(_raw(x).dtype)
+
+
+def _check_recomputed(fn, meta, floats) -> None:
+    """Raise :class:`CheckpointError` where the recomputed float outputs ``floats`` differ in
+    number, shape or dtype from ``meta``, those of the block's first run."""
+    if meta is None:
+        return
+    now = [_meta(x) for x in floats]
+    if now == meta:
+        return
+    name = getattr(fn, "__name__", "f")
+    if len(now) != len(meta):
+        what = (f"it returned {len(meta)} floating arrays in the forward and {len(now)} when "
+                f"computed again")
+    else:
+        what = "; ".join(f"output {i}: shape {a[0]} dtype {a[1]} in the forward, shape {b[0]} "
+                         f"dtype {b[1]} when computed again"
+                         for i, (a, b) in enumerate(zip(meta, now, strict=True)) if a != b)
+    raise CheckpointError(
+        f"checkpoint: the checkpointed block {name} computed something else when backward ran "
+        f"it again ({what}), so its gradient cannot be that of the forward. The block must "
+        f"compute the same thing on every call: make what it depends on (a global, a counter, "
+        f"a mode flag) an argument, or keep it unchanged until the backward has run")
 
 
 def _call_impl(xp, *inputs, fun, adef, args, arr_pos, diff, **_):
@@ -403,6 +440,7 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                   "named": rec.saved if rec is not None and rec.saved else None,
                   "axes": list(_bound_names()) or None}
         dl = [leaves[i] for i in diff]
+        params["meta"] = [_meta(x) for x in dl]  # what the recomputation must return again
         packed = _make_node(_CKPT, edges, saved, params, _pack(dl),
                             [flat_args[i] for i in arr_pos])
         for i, v in zip(diff, _unpack(packed, dl), strict=True):

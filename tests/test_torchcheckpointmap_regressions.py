@@ -1,0 +1,157 @@
+"""What the map of torch's checkpoint tests (tests/conformance/test_torch_checkpoint_map.py)
+found in gpuad's checkpointing: a recomputation that returns other shapes, dtypes or another
+number of outputs than the forward (a broadcast error deep in the backward, or a gradient
+silently reshaped), and the torch names ``gpuad.utils.checkpoint`` lacked (``early_stop``,
+which reached the block as its own keyword, ``context_fn`` contexts, ``noop_context_fn``,
+``set_checkpoint_early_stop``, ``set_checkpoint_debug_enabled``, the curried form,
+selective-checkpoint contexts)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+
+import numpy as np
+import pytest
+from conftest import to_numpy
+
+import gpuad as ad
+import gpuad.numpy as gnp
+from gpuad.utils import checkpoint as ck
+
+X = np.array([0.5, 1.0, 2.0])
+
+
+def _changing(second):
+    """A block that computes ``sin(t)`` on its first call and ``second(t)`` afterwards."""
+    calls = [0]
+
+    def block(t):
+        calls[0] += 1
+        return gnp.sin(t) if calls[0] == 1 else second(t)
+    return block
+
+
+@pytest.mark.parametrize("second, what", [
+    (lambda t: gnp.sin(gnp.concatenate([t, t])), r"shape \(3,\) dtype float64 in the forward, "
+                                                 r"shape \(6,\)"),
+    (lambda t: gnp.reshape(gnp.sin(t), (3, 1)), r"shape \(3, 1\)"),
+    (lambda t: gnp.sin(t).astype(np.float32), "dtype float32"),
+    (lambda t: (gnp.sin(t), gnp.cos(t)), "1 floating arrays in the forward and 2"),
+])
+@pytest.mark.parametrize("how", ["backward", "grad", "core"])
+def test_recomputation_that_differs_raises(backend, second, what, how):
+    # was: a broadcast error inside sin's adjoint, or for (3, 1) and float32 a gradient
+    # taken of another function without a word
+    x = ad.tensor(gnp.asarray(X), requires_grad=True)
+    block = _changing(second)
+    if how == "core":
+        y = ad.checkpoint(block)(x)
+    else:
+        y = ck.checkpoint(block, x, use_reentrant=False, determinism_check="none")
+    with pytest.raises(ck.CheckpointError, match=what):
+        if how == "grad":
+            ad.autograd.grad(gnp.sum(y), x)
+        else:
+            gnp.sum(y).backward()
+    assert issubclass(ck.CheckpointError, RuntimeError)
+
+
+def test_recomputation_that_matches_passes(backend):
+    x = ad.tensor(gnp.asarray(X), requires_grad=True)
+    y = ck.checkpoint(lambda t: (gnp.sin(t), 3, gnp.cos(t)), x, use_reentrant=False)
+    (g,) = ad.autograd.grad(gnp.sum(y[0] * y[2]), x)
+    np.testing.assert_allclose(to_numpy(g), np.cos(2 * X))
+
+
+def test_early_stop_is_checkpoints_keyword(backend):
+    # was: early_stop=False went on to the block (TypeError: unexpected keyword)
+    a = ad.tensor(gnp.asarray(X), requires_grad=True)
+    counter = [0]
+
+    def fn(t):
+        counter[0] += 1
+        return gnp.sin(gnp.cos(t))
+
+    for early in (True, False):
+        with ck.set_checkpoint_early_stop(not early), ck.set_checkpoint_debug_enabled(True):
+            out = ck.checkpoint(fn, a, use_reentrant=False, early_stop=early, debug=True)
+        (g,) = ad.autograd.grad(gnp.sum(out), a)
+        np.testing.assert_allclose(to_numpy(g), -np.cos(np.cos(X)) * np.sin(X))
+    assert counter[0] == 4  # gpuad always runs the whole block again
+
+
+def test_context_fn_contexts_for_forward_and_recomputation(backend):
+    log = []
+
+    @contextlib.contextmanager
+    def tag(name):
+        log.append(name)
+        yield
+
+    x = ad.tensor(gnp.asarray(X), requires_grad=True)
+    y = ck.checkpoint(gnp.sin, x, use_reentrant=False,
+                      context_fn=lambda: (tag("forward"), tag("recompute")))
+    assert log == ["forward"]
+    gnp.sum(y).backward()
+    assert log == ["forward", "recompute"]
+    np.testing.assert_allclose(to_numpy(x.grad), np.cos(X))
+    y = ck.checkpoint(gnp.sin, x, use_reentrant=False, context_fn=ck.noop_context_fn)
+    np.testing.assert_allclose(to_numpy(y), np.sin(X))
+    with pytest.raises(TypeError, match="two context managers"):
+        ck.checkpoint(gnp.sin, x, use_reentrant=False, context_fn=lambda: None)
+    with pytest.raises(ValueError, match="use_reentrant=False"):
+        ck.checkpoint(gnp.sin, x, use_reentrant=True, context_fn=lambda: (
+            contextlib.nullcontext(), contextlib.nullcontext()))
+    with pytest.raises(ValueError, match="use_reentrant=False"):
+        ck.checkpoint(gnp.sin, x, use_reentrant=True, debug=True)
+
+
+def test_curried_checkpoint(backend):
+    a = ad.tensor(gnp.asarray(2.0), requires_grad=True)
+
+    def fn(a, preserve_rng_state, use_reentrant, early_stop):
+        return gnp.sin(a) * preserve_rng_state * use_reentrant * early_stop
+
+    out = ck.checkpoint(use_reentrant=False, preserve_rng_state=False)(fn)(
+        a, preserve_rng_state=2, use_reentrant=3, early_stop=5)  # the block's own keywords
+    (g,) = ad.autograd.grad(out, a)
+    np.testing.assert_allclose(to_numpy(g), np.cos(2.0) * 30)
+
+    class Model:
+        @ck.checkpoint(use_reentrant=False)
+        def fn(self, x, scale):
+            return gnp.sin(x) * scale
+
+    s = ad.tensor(gnp.asarray(3.0), requires_grad=True)
+    ga, gs = ad.autograd.grad(Model().fn(a, s), (a, s))
+    np.testing.assert_allclose([to_numpy(ga), to_numpy(gs)], [3 * np.cos(2.0), np.sin(2.0)])
+    with pytest.raises(TypeError, match="decorator"):
+        ck.checkpoint(x=1)
+
+
+def test_selective_checkpoint_contexts(backend):
+    x = ad.tensor(gnp.asarray(X), requires_grad=True)
+    seen = []
+
+    def policy(ctx, op, *args, **params):
+        seen.append((op.name, ctx.is_recompute))
+        return ck.CheckpointPolicy.MUST_SAVE if op.name == "cos" else \
+            ck.CheckpointPolicy.PREFER_RECOMPUTE
+
+    for p in (policy, ["cos"], lambda ctx, op, *a, **k: op.name == "cos"):
+        seen.clear()
+        ctx = functools.partial(ck.create_selective_checkpoint_contexts, p)
+        y = ck.checkpoint(lambda t: gnp.sin(gnp.cos(t)), x, use_reentrant=False,
+                          context_fn=ctx)
+        (g,) = ad.autograd.grad(gnp.sum(y), x)
+        np.testing.assert_allclose(to_numpy(g), -np.cos(np.cos(X)) * np.sin(X))
+        if p is policy:  # asked once per primitive, in the forward only
+            assert seen == [("cos", False), ("sin", False)]
+    with pytest.raises(TypeError, match="function or a list"):
+        ck.create_selective_checkpoint_contexts(2)
+    with pytest.raises(ValueError, match="gpuad primitive"):
+        ck.create_selective_checkpoint_contexts([2])
+    ctx = functools.partial(ck.create_selective_checkpoint_contexts, lambda *a, **k: "yes")
+    with pytest.raises(TypeError, match="CheckpointPolicy or a bool"):
+        ck.checkpoint(gnp.sin, x, use_reentrant=False, context_fn=ctx)
