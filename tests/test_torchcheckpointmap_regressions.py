@@ -155,3 +155,33 @@ def test_selective_checkpoint_contexts(backend):
     ctx = functools.partial(ck.create_selective_checkpoint_contexts, lambda *a, **k: "yes")
     with pytest.raises(TypeError, match="CheckpointPolicy or a bool"):
         ck.checkpoint(gnp.sin, x, use_reentrant=False, context_fn=ctx)
+
+
+def test_gradient_inside_checkpoint_forward_names_enable_grad(backend):
+    # torch records a checkpointed block's forward; gpuad's records nothing, and its error
+    # said only "ran under no_grad", naming neither the checkpoint nor the way out
+    x = ad.tensor(gnp.asarray(0.7), requires_grad=True)
+
+    def bare(t):
+        ad.autograd.grad(gnp.exp(gnp.sin(t)), t)
+        return gnp.sin(t)
+
+    def bare_backward(t):
+        gnp.sum(gnp.sin(t)).backward()
+        return t
+
+    for block in (bare, bare_backward):
+        with pytest.raises(ad.GradError, match="checkpointed block's forward.*enable_grad"):
+            ck.checkpoint(block, x, use_reentrant=False)
+
+    def inside(t):
+        with ad.enable_grad():
+            (g,) = ad.autograd.grad(gnp.exp(gnp.sin(t)), t, create_graph=True)
+        return g * gnp.sin(t)
+
+    (got,) = ad.autograd.grad(ck.checkpoint(inside, x, use_reentrant=False), x)
+    (want,) = ad.autograd.grad(inside(x), x)
+    np.testing.assert_allclose(to_numpy(got), to_numpy(want), rtol=1e-12)
+    with pytest.raises(ad.GradError) as e:  # no hint outside a checkpoint
+        ad.autograd.grad(gnp.sin(ad.tensor(gnp.asarray(0.7))), x)
+    assert "checkpoint" not in str(e.value)

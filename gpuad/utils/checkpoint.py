@@ -292,3 +292,26 @@ def checkpoint_sequential(functions: Any, segments: int, input: Any,
         input = checkpoint(run(start, end), input, use_reentrant=use_reentrant,
                            preserve_rng_state=preserve)
     return run(end + 1, len(fns) - 1)(input)
+
+
+# torch.utils.checkpoint's names of its reentrant variant, CUDA RNG states and dispatch-mode
+# internals: gpuad has one checkpoint, which replays random draws on every backend
+_TORCH_ONLY = {
+    "CheckpointFunction": "the reentrant variant's autograd.Function; gpuad has one "
+                          "checkpoint: call checkpoint(function, *args)",
+    "check_backward_validity": "a check of the reentrant variant (gpuad's checkpoint needs no "
+                               "argument that requires grad)",
+    "detach_variable": "a helper of the reentrant variant; use Tensor.detach()",
+    "get_device_states": "CUDA RNG states; gpuad replays a block's random draws itself",
+    "set_device_states": "CUDA RNG states; gpuad replays a block's random draws itself",
+    "DefaultDeviceType": "torch's device types (a gpuad backend has one device)",
+    "SAC_IGNORED_OPS": "a set of torch operators; gpuad's policies see gpuad primitives",
+    "GraphExecGroup": "torch's graph-execution groups (each gpuad backward recomputes a "
+                      "block itself)",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _TORCH_ONLY:
+        raise AttributeError(f"gpuad.utils.checkpoint has no {name}: {_TORCH_ONLY[name]}")
+    raise AttributeError(f"module 'gpuad.utils.checkpoint' has no attribute {name!r}")
