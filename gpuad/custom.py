@@ -372,8 +372,17 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
-        if kwargs:  # keyword values are read like closed-over ones
-            return checkpoint(functools.partial(f, **kwargs), policy=policy)(*args)
+        if kwargs:
+            # keyword values are arguments too, saved and checked as the positional ones (read
+            # from the closure, a constant written in place before the backward was used at
+            # its new value: a silently wrong gradient)
+            n, keys = len(args), list(kwargs)
+
+            @functools.wraps(f)
+            def positional(*a):
+                return f(*a[:n], **dict(zip(keys, a[n:], strict=True)))
+
+            return checkpoint(positional, policy=policy)(*args, *kwargs.values())
         flat_args, adef = tree_flatten(args)
         if not _state.local.grad_enabled or _has_tangents(flat_args):
             return f(*args)
