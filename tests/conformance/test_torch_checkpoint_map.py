@@ -80,10 +80,7 @@ GAPS: tuple[tuple[str, str, str], ...] = (
      "here: test_checkpoint_sequential_bad_arguments"),
     ("TestCheckpoint", "test_checkpoint_sequential_deprecated_no_args",
      "here: test_checkpoint_sequential_bad_arguments"),
-    ("TestCheckpoint", "test_checkpoint_rng_cpu",
-     "differs: gpuad's block draws from a generator seeded from the global stream, so under "
-     "one seed its masks are not the un-checkpointed program's (torch restores the stream); "
-     "its gradient is that of the forward's masks; here: test_checkpoint_rng"),
+    ("TestCheckpoint", "test_checkpoint_rng_cpu", "here: test_checkpoint_rng"),
     ("TestCheckpoint", "test_checkpoint_rng_gpu", _CUDA + " (here: test_checkpoint_rng runs "
      "on each backend)"),
     ("TestCheckpoint", "test_checkpoint_not_preserve_rng_state_and_without_reentrant",
@@ -390,19 +387,27 @@ def test_checkpoint_rng():
         d2(d1(x)).sum().backward()
         _close(g1, x.grad)
         x.grad = None
-    # gpuad: the checkpointed block draws from a generator seeded from the global stream,
-    # so its masks are not the plain program's under the same seed (differs); the gradient
-    # is that of the forward's masks, on every backward
+    # gpuad (NumPy backend): the checkpointed block draws what the plain program draws under
+    # the same seed and leaves the global stream where the plain program leaves it; its
+    # gradient is that of the forward's masks on every backward
     gx = _g(_np(x))
     for reentrant in (True, False):
         gnp.random.seed(5)
         d1, d2 = gnn.Dropout(), gnn.Dropout()
         out = gck.checkpoint(d2, d1(gx), use_reentrant=reentrant)
         out.sum().backward(retain_graph=True)
-        _close(gx.grad, (_np(out) != 0) * 4.0)
+        g1, after = _np(gx.grad).copy(), _np(gnp.random.random(3))
+        _close(g1, (_np(out) != 0) * 4.0)
         out.sum().backward()
-        _close(gx.grad, (_np(out) != 0) * 8.0)
-        assert 0.1 < np.mean(_np(out) == 0) < 0.9  # dropped and kept entries both
+        _close(gx.grad, 2 * g1)
+        gx.grad = None
+        gnp.random.seed(5)
+        plain = d2(d1(gx))
+        plain.sum().backward()
+        _close(plain, out)
+        _close(gx.grad, g1)
+        _close(gnp.random.random(3), after)
+        assert 0.1 < np.mean(g1 == 0) < 0.9  # dropped and kept entries both
         gx.grad = None
 
 
