@@ -22,13 +22,16 @@ is newer than it, so gpuad's curried form is compared with the plain function.
 What the map found (fixed; tests/test_torchcheckpointmap_regressions.py): a keyword argument
 that requires no grad, written in place between forward and backward, was used at its new value
 (keyword values were read like closed-over ones; torch does the same, gpuad now raises as for a
-positional argument); a recomputation that
-returned another shape, dtype or number of outputs than the forward gave a broadcast error
-inside an adjoint, or (a reshaped or float32 result) the gradient of another function without
-a word, where torch's determinism check raises ``CheckpointError``; and torch's names
-``early_stop`` (it reached the block as the block's own keyword), ``context_fn`` contexts,
-``noop_context_fn``, ``set_checkpoint_early_stop``, ``set_checkpoint_debug_enabled``, the
-curried form and the selective-checkpoint contexts were missing.
+positional argument); a recomputation that returned another shape, dtype or number of outputs
+than the forward gave a broadcast error inside an adjoint, or (a reshaped or float32 result) the
+gradient of another function without a word (it now raises ``CheckpointError``; torch's
+determinism check compares the tensors the block saves, and raises only where they change); and torch's names ``early_stop`` (it reached the block as the block's own
+keyword), ``context_fn`` contexts, ``noop_context_fn``, ``set_checkpoint_early_stop``,
+``set_checkpoint_debug_enabled``, the curried form and the selective-checkpoint contexts were
+missing; under one seed a checkpointed block drew other random numbers than the un-checkpointed
+program (a generator seeded per block; now, on the NumPy backend, the global one with its state
+saved for the recomputation, as torch's); and ``autograd.grad`` inside a block's forward (which
+records nothing) failed saying only "ran under no_grad" (it now names ``gpuad.enable_grad()``).
 
 Left alone: a recomputation that returns the same shapes and dtypes but other values (a block
 that reads a global changed between forward and backward) gives the gradient of what it
@@ -41,7 +44,8 @@ its closure, written in place before the backward, is used at its new value (tor
 those that require grad, positional and keyword arguments raise
 (``test_closure_constant_written_after_forward``, xfail(strict=True)): checking it means
 counting the versions of every constant an unrecorded forward reads, on the engine's record
-path.
+path, and telling them from buffers a block both reads and writes without their entering the
+gradient (BatchNorm's running statistics, updated again by each recomputation as in torch).
 """
 
 from __future__ import annotations
@@ -81,8 +85,8 @@ GAPS: tuple[tuple[str, str, str], ...] = (
     ("TestCheckpoint", "test_checkpoint_sequential_deprecated_no_args",
      "here: test_checkpoint_sequential_bad_arguments"),
     ("TestCheckpoint", "test_checkpoint_rng_cpu", "here: test_checkpoint_rng"),
-    ("TestCheckpoint", "test_checkpoint_rng_gpu", _CUDA + " (here: test_checkpoint_rng runs "
-     "on each backend)"),
+    ("TestCheckpoint", "test_checkpoint_rng_gpu", _CUDA + " (gpuad's replay of draws: "
+     "here: test_checkpoint_rng)"),
     ("TestCheckpoint", "test_checkpoint_not_preserve_rng_state_and_without_reentrant",
      "differs: gpuad replays the forward's draws whatever preserve_rng_state says (torch's "
      "False draws new ones, a gradient of other dropout masks); "
