@@ -25,13 +25,14 @@ that requires no grad, written in place between forward and backward, was used a
 positional argument); a recomputation that returned another shape, dtype or number of outputs
 than the forward gave a broadcast error inside an adjoint, or (a reshaped or float32 result) the
 gradient of another function without a word (it now raises ``CheckpointError``; torch's
-determinism check compares the tensors the block saves, and raises only where they change); and torch's names ``early_stop`` (it reached the block as the block's own
-keyword), ``context_fn`` contexts, ``noop_context_fn``, ``set_checkpoint_early_stop``,
-``set_checkpoint_debug_enabled``, the curried form and the selective-checkpoint contexts were
-missing; under one seed a checkpointed block drew other random numbers than the un-checkpointed
-program (a generator seeded per block; now, on the NumPy backend, the global one with its state
-saved for the recomputation, as torch's); and ``autograd.grad`` inside a block's forward (which
-records nothing) failed saying only "ran under no_grad" (it now names ``gpuad.enable_grad()``).
+determinism check compares the tensors the block saves, and raises only where they change); and
+torch's names ``early_stop`` (it reached the block as the block's own keyword), ``context_fn``
+contexts, ``noop_context_fn``, ``set_checkpoint_early_stop``, ``set_checkpoint_debug_enabled``,
+the curried form and the selective-checkpoint contexts were missing; under one seed a
+checkpointed block drew other random numbers than the un-checkpointed program (a generator
+seeded per block; now, on the NumPy backend, the global one with its state saved for the
+recomputation, as torch's); and ``autograd.grad`` inside a block's forward (which records
+nothing) failed saying only "ran under no_grad" (it now names ``gpuad.enable_grad()``).
 
 Left alone: a recomputation that returns the same shapes and dtypes but other values (a block
 that reads a global changed between forward and backward) gives the gradient of what it
