@@ -211,6 +211,15 @@ def _ckpt_vjp(g, ans, inputs, params, need):
                 f"modified in place (now version {counter[0]}); backward computes the block "
                 f"again and would differentiate it at the new value. Compute the gradient "
                 f"before writing to it (e.g. before an optimizer step), or write to a copy")
+    for counter, version, shape in params.get("const_reads") or ():
+        if counter[0] != version:
+            raise GradError(
+                f"checkpoint: a Tensor of shape {shape} that the checkpointed block "
+                f"{getattr(fn, '__name__', 'f')} reads (one that requires no grad, such as a "
+                f"closed-over constant) was read at version {version} but has since been "
+                f"modified in place (now version {counter[0]}); backward computes the block "
+                f"again and would use its new value, a gradient of another function. Compute "
+                f"the gradient before writing to it, or write to a copy")
     # a graph where the backward builds one (grad mode on: create_graph) or carries tangents;
     # a first-order step inside vmap sees Tensors too, in no_grad, and keeps no graph
     diff = isinstance(g, Tensor) and (_state.local.grad_enabled or bool(g._tan) or any(
@@ -398,8 +407,11 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         reads: dict = {}
         prev = _state.local.__dict__.get("collect")
         prev_reads = _state.local.__dict__.get("reads")
+        creads: dict = {}
+        prev_creads = _state.local.__dict__.get("const_reads")
         _state.local.collect = found
         _state.local.reads = reads
+        _state.local.const_reads = creads
         rec = None
         start = next(_state.seq)
         try:
@@ -414,11 +426,18 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         finally:
             _state.local.collect = prev
             _state.local.reads = prev_reads
+            _state.local.const_reads = prev_creads
         if prev is not None:
             prev.update(found)
         if prev_reads is not None:
             for n, r in reads.items():
                 prev_reads.setdefault(n, r)
+        # the constants read and not written by the block itself (its intermediates, and
+        # buffers it updates such as running statistics, are not what a later write changes)
+        creads = {k: r for k, r in creads.items() if r[0][0] == r[1]}
+        if prev_creads is not None:
+            for k, r in creads.items():
+                prev_creads.setdefault(k, r)
         leaves, odef = tree_flatten(out)
         for x in leaves:
             if isinstance(x, Tensor) and x.requires_grad:
@@ -446,6 +465,7 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                   "arg_nodes": arg_nodes, "edges": edges,
                   "tensors": [isinstance(flat_args[i], Tensor) for i in arr_pos],
                   "reads": [reads[n] for n in edges if n in reads],
+                  "const_reads": list(creads.values()) or None,
                   "named": rec.saved if rec is not None and rec.saved else None,
                   "axes": list(_bound_names()) or None}
         dl = [leaves[i] for i in diff]

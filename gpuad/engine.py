@@ -684,10 +684,13 @@ def _finish(rule, args, params, out, datas, track, tan):
         res = _of_step(out, _record(rule, args, params, out, ver, tan), ver)
     else:
         res = _constant(out)
-        if track and _local.collect is not None:
+        if _local.collect is not None:
             for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    _state.note_read(edge_of(a), a)
+                if isinstance(a, Tensor):
+                    if a.requires_grad:
+                        _state.note_read(edge_of(a), a)
+                    else:
+                        _state.note_constant_read(a)
     if view:
         _link_view(res, args[0], rule, params, out)
     if tan:

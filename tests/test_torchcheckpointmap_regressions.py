@@ -248,3 +248,55 @@ def test_checkpointed_draws_are_the_plain_programs(backend):
     (gw,) = ad.autograd.grad(gnp.sum(want), x)
     np.testing.assert_array_equal(to_numpy(g1), to_numpy(gw))
     np.testing.assert_array_equal(to_numpy(g2), to_numpy(gw))
+
+
+def test_closure_constant_written_after_forward_raises(backend):
+    # was: a closed-over Tensor that requires no grad, written in place before the backward,
+    # was used at its new value by the recomputation (gradient 6, 8 for 3, 4) without a word
+    a = ad.tensor(gnp.asarray([1.0, 2.0]), requires_grad=True)
+    c = ad.tensor(gnp.asarray([3.0, 4.0]))
+    out = ck.checkpoint(lambda t: t * c[None, :].reshape(2), a, use_reentrant=False)
+    c.mul_(2)
+    with pytest.raises(ad.GradError, match="requires no grad.*modified in place"):
+        ad.autograd.grad(gnp.sum(out), a)
+    # nested: the outer block's backward checks what the inner block read too
+    c = ad.tensor(gnp.asarray([3.0, 4.0]))
+    inner = ad.checkpoint(lambda t: t * c)
+    out = ad.checkpoint(lambda t: gnp.sin(inner(t)))(a)
+    c.add_(1.0)
+    with pytest.raises(ad.GradError, match="requires no grad"):
+        gnp.sum(out).backward()
+    # written after the backward: nothing to check
+    c = ad.tensor(gnp.asarray([3.0, 4.0]))
+    out = ck.checkpoint(lambda t: t * c, a, use_reentrant=False)
+    (g,) = ad.autograd.grad(gnp.sum(out), a)
+    c.mul_(2)
+    np.testing.assert_allclose(to_numpy(g), [3.0, 4.0])
+
+
+def test_constants_the_block_writes_itself_are_not_checked(backend):
+    # BatchNorm reads and updates its running statistics in every run, the recomputation
+    # included: twice backward, and one module in two blocks, must not raise
+    import gpuad.nn as gnn
+
+    rng = np.random.default_rng(0)
+    bn = gnn.BatchNorm1d(3)
+    x = ad.tensor(gnp.asarray(rng.standard_normal((5, 3))), requires_grad=True)
+    out = ck.checkpoint(bn, x, use_reentrant=False)
+    gnp.sum(out ** 3).backward(retain_graph=True)
+    g1 = to_numpy(x.grad).copy()
+    gnp.sum(out ** 3).backward()
+    np.testing.assert_allclose(to_numpy(x.grad), 2 * g1, rtol=1e-12)
+    h = ck.checkpoint(bn, x, use_reentrant=False)
+    h2 = ck.checkpoint(lambda t: bn(gnp.sin(t)), h, use_reentrant=False)
+    gnp.sum(h2 ** 3).backward()
+
+    def block(t):  # an intermediate written inside the block after it was read
+        h = ad.tensor(gnp.ones(2))
+        k = h * 2
+        h.add_(k)
+        return t * h
+
+    a = ad.tensor(gnp.asarray([1.0, 2.0]), requires_grad=True)
+    (g,) = ad.autograd.grad(gnp.sum(ck.checkpoint(block, a, use_reentrant=False)), a)
+    np.testing.assert_allclose(to_numpy(g), [3.0, 3.0])
