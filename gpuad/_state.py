@@ -18,6 +18,9 @@ class _Local(threading.local):
         #: checkpoint: the version of each tracked value its block read (node -> (counter,
         #: version, shape)), checked before the block is computed again in backward
         self.reads: dict | None = None
+        #: checkpoint: the same for the Tensors that require no grad (id(counter) -> (counter,
+        #: version, shape)); those its block wrote itself are dropped when the block returns
+        self.const_reads: dict | None = None
         self.jit_disabled = False
         #: saved_tensors_hooks: the open blocks' (pack, unpack) pairs, innermost last
         self.saved_hooks: tuple = ()
@@ -41,6 +44,16 @@ def note_read(n: Any, t: Any) -> None:
     reads = local.reads
     if reads is not None and n not in reads:
         reads[n] = (t._ver, t._ver[0], t.shape)
+
+
+def note_constant_read(t: Any) -> None:
+    """A checkpointed block's unrecorded pass reads ``t``, which requires no grad: backward
+    runs the block again on its value then, which must be the one read now."""
+    reads = local.const_reads
+    if reads is not None:
+        v = t._ver
+        if id(v) not in reads:
+            reads[id(v)] = (v, v[0], t.shape)
 
 
 flags = {"anomaly": False, "deterministic": False}

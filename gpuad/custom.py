@@ -212,6 +212,15 @@ def _ckpt_vjp(g, ans, inputs, params, need):
                 f"modified in place (now version {counter[0]}); backward computes the block "
                 f"again and would differentiate it at the new value. Compute the gradient "
                 f"before writing to it (e.g. before an optimizer step), or write to a copy")
+    for counter, version, shape in params.get("const_reads") or ():
+        if counter[0] != version:
+            raise GradError(
+                f"checkpoint: a Tensor of shape {shape} that the checkpointed block "
+                f"{getattr(fn, '__name__', 'f')} reads (one that requires no grad, such as a "
+                f"closed-over constant) was read at version {version} but has since been "
+                f"modified in place (now version {counter[0]}); backward computes the block "
+                f"again and would use its new value, a gradient of another function. Compute "
+                f"the gradient before writing to it, or write to a copy")
     # a graph where the backward builds one (grad mode on: create_graph) or carries tangents;
     # a first-order step inside vmap sees Tensors too, in no_grad, and keeps no graph
     diff = isinstance(g, Tensor) and (_state.local.grad_enabled or bool(g._tan) or any(
@@ -240,8 +249,8 @@ def _ckpt_vjp(g, ans, inputs, params, need):
             out = fn(*tree_unflatten(adef, args))
     floats = tree_flatten(out)[0]
     floats = [floats[i] for i in _float_leaves(floats)]  # packed into the step's output
-    if params.get("meta") is not None and not _tracing():
-        _check_recomputed(fn, params["meta"], floats)
+    if not _tracing():
+        _check_recomputed(fn, params.get("meta"), floats)
     leaves = [x for x in floats if isinstance(x, Tensor) and x.requires_grad]
     if not leaves:
         return [None] * len(edges)
@@ -301,45 +310,6 @@ def _outputs_meta(outs) -> list | None:
     return meta
 
 
-def _check_recomputed(fn, meta: list, floats: list) -> None:
-    """Raise where backward's run of a checkpointed block computed other outputs than its
-    forward did (a block that reads changing Python state, draws from an unseeded generator,
-    or branches on a counter): its gradient would be that of another computation."""
-    if any(isinstance(x, Tensor) and x._bat is not None for x in floats):
-        return
-    name = getattr(fn, "__name__", "f")
-    what = None
-    if len(floats) != len(meta):
-        what = f"{len(meta)} float outputs in the forward, {len(floats)} when run again"
-    else:
-        for k, ((shp, dt, s0), x) in enumerate(zip(meta, floats, strict=True)):
-            a = _raw(x)
-            if tuple(a.shape) != shp or a.dtype != dt:
-                what = (f"output {k} was {dt} of shape {shp} in the forward, "
-                        f"{a.dtype} of shape {tuple(a.shape)} when run again")
-                break
-            xp = _r._xp(a)
-            s1, scale = complex(xp.sum(a)), float(xp.sum(xp.abs(a)))
-            s0 = complex(s0)
-            if _np.isnan(s0) or _np.isnan(s1) or _np.isinf(s0) or _np.isinf(s1):
-                same = _np.isnan(s0) == _np.isnan(s1) and (_np.isnan(s0) or s0 == s1)
-            else:
-                # (a GPU's reductions may add in another order each run: sqrt(eps) relative)
-                tol = float(_np.sqrt(_np.finfo(a.dtype).eps))
-                same = abs(s1 - s0) <= tol * scale + 1e-300
-            if not same:
-                what = (f"output {k} (shape {shp}) summed to {s0:.6g} in the forward and "
-                        f"to {s1:.6g} when run again")
-                break
-    if what is not None:
-        raise GradError(
-            f"checkpoint: backward ran the checkpointed block {name} again and it computed "
-            f"different values than in the forward ({what}); its gradient would be that of "
-            f"another computation. A checkpointed block must compute the same thing each "
-            f"time it runs: pass what it depends on as arguments (a mode, a step count), not "
-            f"Python state that changes between the forward and the backward")
-
-
 def _bound_names() -> list:
     from .batching.named import BOUND
 
@@ -356,7 +326,63 @@ def _ckpt_impl(xp, *inputs, fn, seed, adef, arr_pos, flat_args, **_):
 
     with _state.no_grad(), _random.seeded(seed), bound(_.get("axes")):
         leaves = tree_flatten(fn(*tree_unflatten(adef, args)))[0]
-    return _pack([_raw(leaves[i]) for i in _float_leaves(leaves)])
+    floats = [leaves[i] for i in _float_leaves(leaves)]
+    _check_recomputed(fn, _.get("meta"), floats)
+    return _pack([_raw(x) for x in floats])
+
+
+class CheckpointError(GradError):
+    """The recomputation of a checkpointed block returned other arrays than its first run
+    (another number of floating outputs, another shape or dtype, or other values: each
+    output's sum is compared), as torch's
+    ``torch.utils.checkpoint.CheckpointError``: the gradient would belong to another
+    function, so backward raises instead."""
+
+
+def _check_recomputed(fn, meta: list | None, floats: list) -> None:
+    """Raise :class:`CheckpointError` where backward's run of a checkpointed block computed
+    other outputs than its forward did (``meta``: each float output's shape, dtype and sum,
+    from :func:`_outputs_meta`): a block that reads changing Python state, draws from an
+    unseeded generator or branches on a counter would get the gradient of another
+    computation."""
+    if meta is None or any(isinstance(x, Tensor) and x._bat is not None for x in floats):
+        return
+    what = None
+    if len(floats) != len(meta):
+        what = (f"it returned {len(meta)} floating arrays in the forward and {len(floats)} "
+                f"when computed again")
+    else:
+        shapes = []
+        for k, ((shp, dt, _s), x) in enumerate(zip(meta, floats, strict=True)):
+            a = _raw(x)
+            if tuple(a.shape) != shp or a.dtype != dt:
+                shapes.append(f"output {k}: shape {shp} dtype {dt} in the forward, shape "
+                              f"{tuple(a.shape)} dtype {a.dtype} when computed again")
+        what = "; ".join(shapes) or None
+    if what is None:
+        for k, ((shp, _dt, s0), x) in enumerate(zip(meta, floats, strict=True)):
+            a = _raw(x)
+            xp = _r._xp(a)
+            s1, scale = complex(xp.sum(a)), float(xp.sum(xp.abs(a)))
+            s0 = complex(s0)
+            if _np.isnan(s0) or _np.isnan(s1) or _np.isinf(s0) or _np.isinf(s1):
+                same = _np.isnan(s0) == _np.isnan(s1) and (_np.isnan(s0) or s0 == s1)
+            else:
+                # (a GPU's reductions may add in another order each run: sqrt(eps) relative)
+                tol = float(_np.sqrt(_np.finfo(a.dtype).eps))
+                same = abs(s1 - s0) <= tol * scale + 1e-300
+            if not same:
+                what = (f"different values: output {k} (shape {shp}) summed to {s0:.6g} in "
+                        f"the forward and to {s1:.6g} when computed again")
+                break
+    if what is None:
+        return
+    name = getattr(fn, "__name__", "f")
+    raise CheckpointError(
+        f"checkpoint: the checkpointed block {name} computed something else when backward ran "
+        f"it again ({what}), so its gradient cannot be that of the forward. The block must "
+        f"compute the same thing on every call: make what it depends on (a global, a counter, "
+        f"a mode flag) an argument, or keep it unchanged until the backward has run")
 
 
 def _call_impl(xp, *inputs, fun, adef, args, arr_pos, diff, **_):
@@ -414,8 +440,17 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
 
     @functools.wraps(f)
     def wrapped(*args, **kwargs):
-        if kwargs:  # keyword values are read like closed-over ones
-            return checkpoint(functools.partial(f, **kwargs), policy=policy)(*args)
+        if kwargs:
+            # keyword values are arguments too, saved and checked as the positional ones (read
+            # from the closure, a constant written in place before the backward was used at
+            # its new value: a silently wrong gradient)
+            n, keys = len(args), list(kwargs)
+
+            @functools.wraps(f)
+            def positional(*a):
+                return f(*a[:n], **dict(zip(keys, a[n:], strict=True)))
+
+            return checkpoint(positional, policy=policy)(*args, *kwargs.values())
         flat_args, adef = tree_flatten(args)
         if not _state.local.grad_enabled or _has_tangents(flat_args):
             return f(*args)
@@ -431,8 +466,11 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         reads: dict = {}
         prev = _state.local.__dict__.get("collect")
         prev_reads = _state.local.__dict__.get("reads")
+        creads: dict = {}
+        prev_creads = _state.local.__dict__.get("const_reads")
         _state.local.collect = found
         _state.local.reads = reads
+        _state.local.const_reads = creads
         rec = None
         start = next(_state.seq)
         try:
@@ -447,11 +485,18 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
         finally:
             _state.local.collect = prev
             _state.local.reads = prev_reads
+            _state.local.const_reads = prev_creads
         if prev is not None:
             prev.update(found)
         if prev_reads is not None:
             for n, r in reads.items():
                 prev_reads.setdefault(n, r)
+        # the constants read and not written by the block itself (its intermediates, and
+        # buffers it updates such as running statistics, are not what a later write changes)
+        creads = {k: r for k, r in creads.items() if r[0][0] == r[1]}
+        if prev_creads is not None:
+            for k, r in creads.items():
+                prev_creads.setdefault(k, r)
         leaves, odef = tree_flatten(out)
         for x in leaves:
             if isinstance(x, Tensor) and x.requires_grad:
@@ -479,10 +524,11 @@ def checkpoint(f: Callable, *, policy: Callable | None = None, **options: Any) -
                   "arg_nodes": arg_nodes, "edges": edges,
                   "tensors": [isinstance(flat_args[i], Tensor) for i in arr_pos],
                   "reads": [reads[n] for n in edges if n in reads],
+                  "const_reads": list(creads.values()) or None,
                   "named": rec.saved if rec is not None and rec.saved else None,
                   "axes": list(_bound_names()) or None}
         dl = [leaves[i] for i in diff]
-        params["meta"] = _outputs_meta(dl)
+        params["meta"] = _outputs_meta(dl)  # what the recomputation must return again
         packed = _make_node(_CKPT, edges, saved, params, _pack(dl),
                             [flat_args[i] for i in arr_pos])
         for i, v in zip(diff, _unpack(packed, dl), strict=True):

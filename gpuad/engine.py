@@ -78,6 +78,16 @@ _weak = None  # gpuad.jit.weak.cast_args while a traced function holds traced Py
 _hooked: weakref.WeakSet = weakref.WeakSet()
 
 
+def checkpoint_forward_hint() -> str:
+    """What to add to a "does not require grad" error raised in the first run of a
+    checkpointed block (which records nothing: backward runs the block again with grad)."""
+    if _state.local.__dict__.get("collect") is None or _state.local.grad_enabled:
+        return ""
+    return ("; this ran in a checkpointed block's forward, which records nothing (backward "
+            "runs the block again, recording): take gradients inside the block under "
+            "gpuad.enable_grad()")
+
+
 class GradError(RuntimeError):
     """A differentiation request that cannot be honoured (backward twice, stale values, ...)."""
 
@@ -674,10 +684,13 @@ def _finish(rule, args, params, out, datas, track, tan):
         res = _of_step(out, _record(rule, args, params, out, ver, tan), ver)
     else:
         res = _constant(out)
-        if track and _local.collect is not None:
+        if _local.collect is not None:
             for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
-                    _state.note_read(edge_of(a), a)
+                if isinstance(a, Tensor):
+                    if a.requires_grad:
+                        _state.note_read(edge_of(a), a)
+                    else:
+                        _state.note_constant_read(a)
     if view:
         _link_view(res, args[0], rule, params, out)
     if tan:
@@ -1466,7 +1479,7 @@ def backward(out: Tensor, gradient=None, *, retain_graph=None, create_graph=Fals
     if not isinstance(out, Tensor) or not out.requires_grad:
         raise GradError(
             "backward: the output does not require grad (no input of the computation had "
-            "requires_grad=True, or it ran under no_grad)"
+            "requires_grad=True, or it ran under no_grad)" + checkpoint_forward_hint()
         )
     if gradient is None:
         if out.data.size != 1:

@@ -39,7 +39,7 @@ def _roots(outputs: Any, where: str) -> list[Tensor]:
             raise GradError(
                 f"{where}: element {i} of tensors does not require grad and does not have a "
                 f"grad_fn (shape {o.shape}: no input of its computation had "
-                f"requires_grad=True, or it ran under no_grad)"
+                f"requires_grad=True, or it ran under no_grad)" + engine.checkpoint_forward_hint()
             )
     return outs
 

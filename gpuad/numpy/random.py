@@ -14,11 +14,14 @@ The other samplers (``beta``, ``dirichlet``, ``poisson``, ``binomial``, the ``sh
 ``gamma``, ...) raise a clear error when a parameter is being differentiated. With constant
 parameters every sampler returns exactly what NumPy's generator returns for the same seed.
 
-``gpuad.checkpoint`` replays the same draws when it recomputes a block: draws from the module
-functions come from a generator seeded per block; a :class:`RandomState` or :class:`Generator`
-object used inside the block is rewound to its state at the block's first draw and set back
-afterwards (NumPy backend; on a backend whose generators cannot save their state, drawing from
-such an object inside a checkpointed block raises).
+``gpuad.checkpoint`` replays the same draws when it recomputes a block: the module functions
+draw, in the block's first run, from the global generator as they would outside a checkpoint,
+and in a recomputation from a copy of its state at the block's start (NumPy backend; on CuPy,
+whose generator cannot save its state, from a generator seeded per block); a
+:class:`RandomState` or :class:`Generator` object used inside the block is rewound to its
+state at the block's first draw and set back afterwards (NumPy backend; on a backend whose
+generators cannot save their state, drawing from such an object inside a checkpointed block
+raises).
 """
 
 from __future__ import annotations
@@ -54,7 +57,12 @@ def _gen(user_draw: bool = True):
     for entry in reversed(_local.override):
         if entry[0] == be.name:
             if entry[2] is None:  # made on first draw: seeding costs ~0.1 ms; most blocks draw none
-                entry[2] = be.xp.random.RandomState(entry[1])
+                snap = getattr(entry[1], "snapshot", None)
+                if snap is None:
+                    entry[2] = be.xp.random.RandomState(entry[1])
+                else:  # a recomputation: the generator as the block's first run found it
+                    entry[2] = be.xp.random.RandomState(0)
+                    entry[2].set_state(snap)
             return entry[2]
     g = _gens.get(be.name)
     if g is None:
@@ -332,16 +340,28 @@ class _LegacyMethods(_Sampler):
 
 
 class _Seed(int):
-    """A block's seed, carrying the states of generator objects first drawn from inside it."""
+    """A block's seed, carrying the states of generator objects first drawn from inside it,
+    and ``snapshot``: the active generator's state when the block began (None where the
+    backend's generator cannot save it, and the block draws from a generator of its own)."""
 
     states: dict
     recorded: bool
+    snapshot: Any
 
 
 def draw_seed() -> int:
-    """A fresh seed drawn from the active generator (used to replay a block's randomness)."""
-    # int() of the 0-d draw: numpy.asarray of a CuPy array is a TypeError (no implicit copy)
-    s = _Seed(int(_gen(False).randint(0, 2**31 - 1)))
+    """What replays a block's randomness: the active generator's state where it can be saved
+    (NumPy's: the block's first run draws from that generator, as the same code outside a
+    checkpoint does; a recomputation from a copy of the saved state, leaving the generator as
+    it is), else a fresh seed drawn from it, for a generator of the block's own."""
+    g = _gen(False)
+    if isinstance(g, _np.random.RandomState):  # (CuPy's generators keep no state to save)
+        s = _Seed(0)
+        s.snapshot = g.get_state()
+    else:
+        # int() of the 0-d draw: numpy.asarray of a CuPy array is a TypeError (no implicit copy)
+        s = _Seed(int(g.randint(0, 2**31 - 1)))
+        s.snapshot = None
     s.states = {}
     s.recorded = False
     return s
@@ -355,7 +375,9 @@ def seeded(s: int) -> Iterator[None]:
     recorded the first time and rewound to the recorded state on every later run.
     """
     be = get_backend()
-    _local.override.append([be.name, s, None])
+    first = isinstance(s, _Seed) and s.snapshot is not None and not s.recorded
+    # (a block's first run with a saved state draws from the active generator itself)
+    _local.override.append([be.name, s, _gen(False) if first else None])
     block = {"seed": s, "restore": {}} if isinstance(s, _Seed) else None
     if block is not None:
         _local.blocks.append(block)

@@ -352,15 +352,16 @@ TORCH_TESTS: tuple[tuple[str, str], ...] = (
      "more::checkpoint_double_backward (a Function inside the block: "
      "gaps::checkpointing_without_reentrant_saved_object_identity)"),
     ("test_checkpointing_without_reentrant_with_context_fn",
-     "n/a: TorchDispatchMode context_fn (gpuad's checkpoint refuses context_fn, naming "
-     "policy=)"),
+     "n/a: a TorchDispatchMode context_fn (gpuad's context_fn takes two context managers: "
+     "test_torch_checkpoint_map.py::test_context_fn)"),
     ("test_checkpoint_warns_if_use_reentrant_not_passed_explcitly",
      "n/a: a torch deprecation warning"),
     ("test_checkpoint_sequential_warns_if_use_reentrant_not_passed_explcitly",
      "n/a: a torch deprecation warning"),
     ("test_checkpoint_graph_execution_group", "n/a: GraphExecGroup"),
-    ("test_checkpoint_detects_non_determinism", "n/a: torch's recomputation metadata checks "
-     "(gpuad replays random draws and raises when a value the block read was written)"),
+    ("test_checkpoint_detects_non_determinism", "n/a: torch's checks of the tensors a "
+     "recomputation saves (gpuad checks what it returns, raising CheckpointError: "
+     "test_torch_checkpoint_map.py::test_recomputation_differs)"),
     ("test_access_saved_tensor_twice_without_recomputation_works", _NODES),
     ("test_checkpointing_without_reentrant", "more::checkpoint_sequential_matches_plain"),
     ("test_checkpoint_valid_reset_on_error", "more::checkpoint_autograd_grad_and_backward_inputs"),
@@ -674,10 +675,10 @@ TORCH_TESTS: tuple[tuple[str, str], ...] = (
      "n/a: set_multithreading_enabled (gpuad's sweep runs in the calling thread)"),
     ("TestMultithreadAutograd.test_custom_function_propagates_errors_from_device_thread", _CUDA),
     ("TestNestedCheckpoint.*", "gaps::nested_checkpoint_grad_of_grad, "
-     "gaps::checkpoint_non_tensor_inputs_and_outputs, gaps::checkpoint_kwargs (early_stop and "
-     "graph lifetimes: n/a)"),
-    ("TestSelectiveActivationCheckpoint.*", "n/a: torch's selective checkpoint policies "
-     "(gpuad's checkpoint policy=: test_remat*.py)"),
+     "gaps::checkpoint_non_tensor_inputs_and_outputs, gaps::checkpoint_kwargs (each method: "
+     "test_torch_checkpoint_map.py)"),
+    ("TestSelectiveActivationCheckpoint.*", "n/a: mapped method by method in "
+     "test_torch_checkpoint_map.py"),
     ("TestAutogradMultipleDispatch.*", "n/a: dispatch keys of test ops, TLS stashes, sequence "
      "numbers, __torch_function__ (its atan2 and trace tests: the two below)"),
     ("TestAutogradMultipleDispatch.test_atan2_zero_gradient", "gaps::atan2_zero_gradient"),
