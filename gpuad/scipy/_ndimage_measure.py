@@ -240,6 +240,14 @@ def _frequencies(shape: tuple, n: int, axis: int, ax: int) -> tuple[_np.ndarray,
     return _np.fft.fftfreq(size, 1.0 / size) if size else _np.zeros(0), size
 
 
+def _tensor_if(out: Any, *args: Any) -> Any:
+    """``out`` as a Tensor where an argument it does not depend on (``sigma`` of a 0-d input)
+    is one: a Tensor argument gives Tensor results (with no history from that argument)."""
+    if not isinstance(out, Tensor) and any(isinstance(a, Tensor) for a in args):
+        return Tensor(data(out))
+    return out
+
+
 def _params(name: str, value: Any, nd: int, what: str) -> list:
     from .ndimage import _per_axis
 
@@ -264,7 +272,7 @@ def _separable(name: str, input: Any, params: Any, n: int, axis: int, what: str,
     x, dt = _fourier_input(name, input, complex_out)
     nd = x.ndim
     if nd == 0 or 0 in tuple(x.shape):
-        return x.astype(dt)
+        return _tensor_if(x.astype(dt), params)
     ax = _axis_of(name, axis, nd)
     ps = _params(name, params, nd, what)
     xp = get_backend().xp
@@ -354,7 +362,7 @@ def fourier_ellipsoid(input: Any, size: Any, n: int = -1, axis: int = -1,
     if nd > 3:
         raise NotImplementedError("fourier_ellipsoid: only 1, 2 or 3 dimensions are supported")
     if nd == 0 or 0 in tuple(x.shape):
-        return x.astype(dt)
+        return _tensor_if(x.astype(dt), size)
     if nd == 1:
         return fourier_uniform(input, size, n, axis)
     ax = _axis_of("fourier_ellipsoid", axis, nd)

@@ -55,6 +55,7 @@ from ..tensor import Tensor
 from . import _ndimage_interp as _interp
 from ._absent import absent_names
 from ._ndimage_measure import (  # noqa: F401
+    _tensor_if,
     center_of_mass,
     fourier_ellipsoid,
     fourier_gaussian,
@@ -247,9 +248,9 @@ def _correlate_padded(name: str, x: Any, w: Any, mode: str, cval: Any, origins: 
         raise ValueError(f"{name}: a complex cval needs a complex input (got cval={cval!r} "
                          f"for a {x.dtype} input); cast the input to complex")
     if 0 in tuple(x.shape):  # nothing to filter (SciPy returns the empty array)
-        return x.astype(dtype)
+        return _tensor_if(x.astype(dtype), w, cval)
     if x.ndim == 0:  # a 0-d input times a 0-d weight
-        return (x * w).astype(dtype)
+        return _tensor_if((x * w).astype(dtype), cval)
     pads = [(0, 0)] * x.ndim
     for k, (ax, o) in enumerate(zip(axes, origins, strict=True)):
         size = w.shape[k]

@@ -922,18 +922,17 @@ def test_where_without_out_raises(backend):
         gnp.add(a, 1.0, where=_dev(A([True, False])))
 
 
-def test_gufunc_axes_keyword_refused(backend):
+def test_gufunc_axes_keyword(backend):
     """NumPy's gufunc keywords axes=/axis= of matmul (and axes= of vecdot) pick the core
-    dimensions; gpuad raises TypeError: move the axes with gnp.moveaxis first."""
-    a, b = np.ones((3, 4, 2)), np.ones((4, 5, 2))
-    assert np.matmul(a, b, axes=[(0, 1), (0, 1), (0, 1)]).shape == (3, 5, 2)
-    with pytest.raises(TypeError):
-        gnp.matmul(_dev(a), _dev(b), axes=[(0, 1), (0, 1), (0, 1)])
-    with pytest.raises(TypeError):
-        gnp.vecdot(_dev(a), _dev(a), axes=[0, 0, ()])
+    dimensions: NumPy's values, and the gradient through them."""
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((3, 4, 2)), rng.standard_normal((4, 5, 2))
     want = np.matmul(a, b, axes=[(0, 1), (0, 1), (0, 1)])
-    got = gnp.moveaxis(gnp.matmul(gnp.moveaxis(_dev(a), 2, 0), gnp.moveaxis(_dev(b), 2, 0)), 0, 2)
+    got = gnp.matmul(_dev(a), _dev(b), axes=[(0, 1), (0, 1), (0, 1)])
     np.testing.assert_allclose(to_numpy(got), want)
+    np.testing.assert_allclose(to_numpy(gnp.vecdot(_dev(a), _dev(a), axes=[0, 0, ()])),
+                               np.vecdot(a, a, axes=[0, 0, ()]))
+    check_grads(lambda x, y: gnp.matmul(x, y, axes=[(0, 1), (0, 1), (0, 1)]), [a, b])
 
 
 def test_signature_keyword_refused(backend):
@@ -1010,10 +1009,7 @@ _SIGK = (
     "differs: signature=/sig= raise TypeError naming the keyword (dtype= picks the loop); here:"
     " test_signature_keyword_refused"
 )
-_AX = (
-    "differs: the gufunc keywords axes=/axis= of matmul and vecdot raise TypeError (move the "
-    "core axes with gnp.moveaxis); here: test_gufunc_axes_keyword_refused"
-)
+_AX = "here: test_gufunc_axes_keyword (the gufunc keywords axes=/axis= of matmul and vecdot)"
 
 GAPS = (  # (upstream file, class, test, where its port is or why there is none)
     ("test_umath", "TestConstants", "test_pi", "here: test_values[constants]"),
